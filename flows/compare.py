@@ -1,0 +1,36 @@
+"""Flow ``compare-models``: one prompt, many models."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.pipeline import run_pipeline
+from llmbench.comparison import single_item
+from llmbench.config import load_config
+from llmbench.runs import CompareRequest, resolve_settings
+from llmbench.types import ComparisonResult
+from tasks.log import log_to_mlflow, publish_artifacts
+
+__all__ = ["compare_models"]
+
+
+@flow(name="compare-models", log_prints=True)
+async def compare_models(request: CompareRequest) -> ComparisonResult:
+    """Send the prompt to every model at once, score the answers, rank the models and record the run."""
+    config = load_config()
+    settings = resolve_settings(request, config)
+    item = single_item(request.prompt, request.context, request.reference)
+    result = await run_pipeline("comparison", [item], settings)
+    await publish_artifacts(result, key_prefix="compare")
+    if config.tracking.enabled:
+        log_to_mlflow(
+            result,
+            experiment=config.tracking.compare_experiment,
+            params=_params(settings.concurrency, settings.timeout_seconds),
+            tracking_uri=config.tracking_uri(),
+        )
+    return result
+
+
+def _params(concurrency: int, timeout_seconds: float) -> dict[str, str | int | float]:
+    return {"concurrency": concurrency, "timeout_seconds": timeout_seconds}

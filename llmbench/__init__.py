@@ -1,0 +1,1 @@
+"""llmbench: compare, score, rank and route LLMs."""

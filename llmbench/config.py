@@ -1,0 +1,252 @@
+"""``llmbench.toml``: orchestration limits, ranking weights, tracking names and the models a team uses.
+
+Found via ``--config``, then ``LLMBENCH_CONFIG``, then ``./llmbench.toml``; with none, the defaults apply. A bad
+value fails with one line naming the file, the key and what is allowed, before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmbench.errors import ConfigError, InvalidWeights
+from llmbench.execution import RetryPolicy
+from llmbench.types import ModelConfig, Price, RankingWeights, SimSpec
+
+__all__ = [
+    "CONFIG_ENV",
+    "LLMBenchConfig",
+    "ModelEntry",
+    "OrchestrationConfig",
+    "PrefectConfig",
+    "RoutingStrategyName",
+    "TrackingConfig",
+    "find_config_path",
+    "load_config",
+    "parse_model_refs",
+]
+
+CONFIG_ENV = "LLMBENCH_CONFIG"
+DEFAULT_FILENAME = "llmbench.toml"
+
+
+class RoutingStrategyName(StrEnum):
+    QUALITY = "quality"
+    COST_OPTIMIZED = "cost_optimized"
+    LATENCY = "latency"
+    BALANCED = "balanced"
+
+
+class OrchestrationConfig(BaseModel):
+    """The seed's ``[orchestration]`` keys, with its defaults and ranges, plus per-call limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_parallel_models: int = Field(default=10, ge=1, le=20)
+    comparison_timeout_seconds: float = Field(default=300, ge=1, le=3600)
+    routing_strategy: RoutingStrategyName = RoutingStrategyName.BALANCED
+    auto_update_profiles: bool = True
+    profiles_path: str | None = Field(
+        default=None,
+        description="JSON file path or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json or ~/.llmbench/profiles.json",
+    )
+    enable_statistical_tests: bool = False
+    profile_update_weight: float = Field(default=0.1, ge=0, le=1)
+    model_timeout_seconds: float = Field(default=60, ge=1, le=3600)
+    concurrency_limit: int = Field(default=10, ge=1, le=1000)
+
+
+class TrackingConfig(BaseModel):
+    """Where runs are recorded: MLflow experiments per flow (``MLFLOW_TRACKING_URI`` wins over tracking_uri)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_uri: str | None = None
+    compare_experiment: str = "llmbench-compare"
+    benchmark_experiment: str = "llmbench-benchmark"
+    profiles_experiment: str = "llmbench-profiles"
+    enabled: bool = True
+
+
+class PrefectConfig(BaseModel):
+    """Scheduled refresh and per-provider call limits (Prefect global concurrency limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_cron: str = "0 3 * * *"
+    refresh_dataset: str = "examples/datasets/qa_small.jsonl"
+    refresh_models: list[str] = Field(default_factory=lambda: ["sim:oracle-xl", "sim:balanced-m", "sim:swift-s"])
+    provider_concurrency: dict[str, int] = Field(
+        default_factory=lambda: {"sim": 100, "openai": 20, "anthropic": 10, "ollama": 4}
+    )
+
+
+class ModelEntry(BaseModel):
+    """A ``[models.<name>]`` table: a named model with its endpoint, key variable, defaults and price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=1000, ge=1)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    stop: list[str] = Field(default_factory=list)
+    stream: bool = False
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    price: Price | None = None
+    simulation: SimSpec | None = None
+
+    def to_model_config(self, alias: str) -> ModelConfig:
+        return ModelConfig(alias=alias, **self.model_dump())
+
+
+class LLMBenchConfig(BaseModel):
+    """The whole configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
+    ranking: RankingWeights = Field(default_factory=RankingWeights)
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    prefect: PrefectConfig = Field(default_factory=PrefectConfig)
+    models: dict[str, ModelEntry] = Field(default_factory=dict)
+    source: str | None = Field(default=None, exclude=True, description="The file this came from")
+
+    def profiles_location(self) -> str:
+        """Where router profiles live: the configured path or URL, else beside the other local state."""
+        if self.orchestration.profiles_path:
+            return self.orchestration.profiles_path
+        home = os.environ.get("LLMBENCH_HOME")
+        return str(Path(home) / "profiles.json") if home else str(Path("~/.llmbench/profiles.json").expanduser())
+
+    def tracking_uri(self) -> str | None:
+        """``MLFLOW_TRACKING_URI`` wins over ``[tracking] tracking_uri``; None means llmbench's local default."""
+        return os.environ.get("MLFLOW_TRACKING_URI") or self.tracking.tracking_uri
+
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy with the per-call timeout of ``[orchestration]`` applied."""
+        return self.retry.model_copy(update={"timeout_seconds": self.orchestration.model_timeout_seconds})
+
+    def resolve_model(self, ref: str) -> ModelConfig:
+        """A model from a name in ``[models]`` or a ``provider:model`` reference."""
+        ref = ref.strip()
+        if ref in self.models:
+            return self.models[ref].to_model_config(alias=ref)
+        provider, sep, model = ref.partition(":")
+        if not sep or not provider or not model:
+            known = ", ".join(sorted(self.models)) or "none declared"
+            raise ConfigError(
+                f"unknown model {ref!r}: write provider:model (e.g. sim:oracle-xl) or a [models.<name>] "
+                f"name from {self.source or DEFAULT_FILENAME} (declared: {known})"
+            )
+        return ModelConfig(provider=provider, model=model)
+
+
+def parse_model_refs(text: str | list[str], config: LLMBenchConfig) -> list[ModelConfig]:
+    """``"sim:a,sim:b"`` or a list of references to ModelConfigs, keeping order and dropping duplicates."""
+    refs = text.split(",") if isinstance(text, str) else list(text)
+    seen: dict[str, ModelConfig] = {}
+    for ref in (r for r in refs if r.strip()):
+        model = config.resolve_model(ref)
+        seen.setdefault(model.identifier, model)
+    return list(seen.values())
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path | None:
+    """``--config``, then ``$LLMBENCH_CONFIG``, then ``./llmbench.toml``; None when there is none."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        return path
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file named by {CONFIG_ENV} not found")
+        return path
+    local = Path.cwd() / DEFAULT_FILENAME
+    return local if local.is_file() else None
+
+
+def load_config(path: str | Path | None = None) -> LLMBenchConfig:
+    """Read and validate the config; errors are one line: file, key, value and what is allowed."""
+    found = find_config_path(path)
+    if found is None:
+        return LLMBenchConfig()
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{found}: not valid TOML ({error})") from None
+    return parse_config(data, source=str(found))
+
+
+def parse_config(data: dict[str, Any], source: str = DEFAULT_FILENAME) -> LLMBenchConfig:
+    try:
+        config = LLMBenchConfig.model_validate(data)
+    except InvalidWeights as error:
+        raise InvalidWeights(f"{source}: [ranking] {error}") from None
+    except ValidationError as error:
+        raise ConfigError(f"{source}: {_describe(error, data)}") from None
+    config.source = source
+    return config
+
+
+def _describe(error: ValidationError, data: dict[str, Any]) -> str:
+    first = error.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    section, key = (loc[:-1], loc[-1]) if len(loc) > 1 else ([], loc[0] if loc else "?")
+    where = f"[{'.'.join(section)}] {key}" if section else key
+    if first["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    if first["type"] == "missing":
+        return f"{where}: required key is missing"
+    allowed = _allowed(LLMBenchConfig, first["loc"])
+    hint = f" (allowed: {allowed})" if allowed else ""
+    return f"{where} = {first.get('input')!r}: {first['msg']}{hint}"
+
+
+def _allowed(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The range or choices of the field at ``loc``, read from its declaration."""
+    cls: Any = model
+    field = None
+    skip_key = False
+    for part in loc:
+        if skip_key:  # the <name> of a ``[models.<name>]`` table
+            skip_key = False
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return None
+        field = cls.model_fields.get(str(part))
+        if field is None:
+            return None
+        ann = field.annotation
+        skip_key = get_origin(ann) is dict
+        cls = get_args(ann)[1] if skip_key else next((a for a in get_args(ann) if a is not type(None)), ann)
+    if field is None:
+        return None
+    ann = field.annotation
+    if isinstance(ann, type) and issubclass(ann, StrEnum):
+        return " | ".join(m.value for m in ann)
+    if get_origin(ann) is Literal:
+        return " | ".join(map(str, get_args(ann)))
+    low = high = None
+    for meta in field.metadata:
+        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+            low = getattr(meta, "ge", getattr(meta, "gt", None))
+        if isinstance(meta, annotated_types.Le | annotated_types.Lt):
+            high = getattr(meta, "le", getattr(meta, "lt", None))
+    if low is None and high is None:
+        return None
+    return f"{low if low is not None else '-∞'}–{high if high is not None else '∞'}"

@@ -1,0 +1,118 @@
+"""What the CLI prints: ranking tables, recommendations and where to look next, drawn with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from llmbench.catalogue import AvailableModel
+from llmbench.types import ComparisonResult
+
+__all__ = ["print_models", "print_quickstart", "print_result", "ranking_table"]
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "price unknown"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def ranking_table(result: ComparisonResult) -> Table:
+    simulated = any(r.simulated for r in result.results)
+    title = f"{result.name}: {len(result.models)} models × {max(1, len(result.items))} item(s)"
+    table = Table(title=title + (" [yellow](SIMULATED models)[/yellow]" if simulated else ""))
+    for column, justify in [
+        ("#", "right"),
+        ("model", "left"),
+        ("overall", "right"),
+        ("quality", "right"),
+        ("speed", "right"),
+        ("cost eff.", "right"),
+        ("p50 ms", "right"),
+        ("cost/item", "right"),
+        ("success", "right"),
+        ("notes", "left"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in result.rankings:
+        c = r.component_scores
+        table.add_row(
+            str(r.rank),
+            r.model,
+            f"{r.overall_score:.3f}",
+            f"{c.quality:.3f}",
+            f"{c.performance:.3f}",
+            "—" if c.cost_efficiency is None else f"{c.cost_efficiency:.3f}",
+            _ms(r.latency_ms),
+            _money(r.cost_usd),
+            f"{r.success_rate:.0%}",
+            ", ".join(r.strengths + [f"[red]{w}[/red]" for w in r.weaknesses]),
+        )
+    return table
+
+
+def _print_recommendations(console: Console, result: ComparisonResult) -> None:
+    rec = result.recommendations
+    if rec is None:
+        return
+    console.print("[bold]Recommendations[/bold]")
+    for label, key, value in [
+        ("best overall", "overall", rec.best_overall),
+        ("best for quality", "quality", rec.best_for_quality),
+        ("best for speed", "speed", rec.best_for_speed),
+        ("best for cost", "cost", rec.best_for_cost),
+    ]:
+        why = rec.reasoning.get(key, "")
+        console.print(f"  {label:17} {value or '— (no known price)'}  [dim]{why}[/dim]", highlight=False)
+
+
+def _tracking_hint(console: Console) -> None:
+    from llmbench.config import load_config
+    from llmbench.tracking import default_tracking_uri
+
+    uri = load_config().tracking_uri() or default_tracking_uri()
+    console.print(f"\nRecorded in MLflow ({uri}). Open it with: [bold]make mlflow-ui[/bold]  (or: mlflow ui "
+                  f"--backend-store-uri {uri} --workers 1)", highlight=False)
+
+
+def print_result(console: Console, result: ComparisonResult) -> None:
+    console.print(ranking_table(result))
+    if not result.complete:
+        console.print(f"[yellow]incomplete:[/yellow] cut off by the overall timeout: {', '.join(result.incomplete_models)}")
+    failed = [r for r in result.results if not r.success]
+    if failed:
+        console.print(f"[red]{len(failed)} failed call(s)[/red] (counted in success rate):")
+        for row in failed[:10]:
+            console.print(f"  {row.model} / {row.item_id}: {row.error_type}: {row.error}", highlight=False)
+    _print_recommendations(console, result)
+    if result.analysis is not None:
+        console.print(f"[bold]Summary[/bold] {result.analysis.summary}", highlight=False)
+    _tracking_hint(console)
+
+
+def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> None:
+    for result in results:
+        prompt = result.items[0].prompt if result.items else result.name
+        console.rule(prompt)
+        console.print(ranking_table(result))
+        _print_recommendations(console, result)
+    _tracking_hint(console)
+
+
+def print_models(console: Console, rows: Sequence[AvailableModel]) -> None:
+    table = Table(title="Models")
+    for column in ("reference", "provider", "source", "price in/out per Mtok", "notes"):
+        table.add_column(column)
+    for row in rows:
+        price = "price unknown" if row.price is None else f"${row.price.input_per_mtok:g} / ${row.price.output_per_mtok:g}"
+        notes = row.description or (row.base_url or "")
+        if row.api_key_env:
+            notes += f" key from ${row.api_key_env}"
+        table.add_row(row.reference, row.provider, row.source, price, notes)
+    console.print(table)

@@ -1,0 +1,187 @@
+"""Calling one model on many items: the machinery every provider shares.
+
+Concurrency (a semaphore), the per-call timeout, retries (tenacity: only retryable errors, capped exponential
+backoff with jitter, ``Retry-After`` honoured, a budget of attempts and of total time) and cost live here once.
+A call that still fails becomes a failed :class:`ModelResult` carrying its error: it is counted, never dropped.
+Judge evaluators and the response cache are meant to reuse :class:`ModelRunner`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_random_exponential
+
+from llmbench.errors import ProviderError, ProviderTimeout, RateLimitError
+from llmbench.pricing import cost_usd, resolve_price
+from llmbench.providers import Provider, create_provider
+from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
+
+__all__ = ["DEFAULT_SYSTEM_PROMPT", "ModelRunner", "RetryPolicy", "build_request"]
+
+DEFAULT_SYSTEM_PROMPT = "Answer the question accurately and concisely. When context is given, rely on it."
+
+
+class RetryPolicy(BaseModel):
+    """How hard to try one call before recording it as failed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    max_total_seconds: float = Field(default=120, gt=0, description="Budget for all attempts of one call")
+    timeout_seconds: float = Field(default=60, gt=0, description="Deadline of one attempt")
+    backoff_initial_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=20, ge=0)
+
+
+def build_request(item: DatasetItem, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> GenerateRequest:
+    """The chat messages every provider sends for ``item``: a system prompt, then prompt and context."""
+    user = item.prompt if not item.context else f"{item.prompt}\n\nContext:\n{item.context}"
+    return GenerateRequest(
+        messages=[ChatMessage(role="system", content=system_prompt), ChatMessage(role="user", content=user)],
+        item=item,
+    )
+
+
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, ProviderError) and error.retryable
+
+
+class _WaitRetryAfterOrBackoff:
+    """Wait what the server asked for (Retry-After) when it did, else capped exponential backoff with jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._backoff = wait_random_exponential(
+            multiplier=policy.backoff_initial_seconds, max=policy.backoff_max_seconds
+        )
+        self._budget = policy.max_total_seconds
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            remaining = self._budget - state.seconds_since_start
+            return max(0.0, min(error.retry_after, remaining))
+        return float(self._backoff(state))
+
+
+class ModelRunner:
+    """Runs one model over items, recording each outcome.
+
+    ``semaphore`` caps this model's calls in flight; ``shared``, when given, is a cap shared with other models.
+    """
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        *,
+        policy: RetryPolicy | None = None,
+        semaphore: asyncio.Semaphore | None = None,
+        shared: asyncio.Semaphore | None = None,
+        on_result: Callable[[ModelResult], None] | None = None,
+        provider: Provider | None = None,
+    ) -> None:
+        self.config = config
+        self.policy = policy or RetryPolicy(timeout_seconds=config.timeout_seconds or 60)
+        self._semaphore = semaphore or asyncio.Semaphore(10)
+        self._shared = shared
+        self._on_result = on_result
+        self._provider = provider or create_provider(config)
+        self._price = resolve_price(config)
+        #: Outcomes by item id, filled as calls finish, so a cancelled run keeps what it finished.
+        self.finished: dict[str, ModelResult] = {}
+
+    @property
+    def simulated(self) -> bool:
+        return self._provider.simulated
+
+    async def run(self, items: Sequence[DatasetItem]) -> list[ModelResult]:
+        """Results in the order of ``items``."""
+        try:
+            await asyncio.gather(*(self.run_one(item) for item in items))
+        finally:
+            await self._provider.aclose()
+        return [self.finished[item.id] for item in items]
+
+    async def run_one(self, item: DatasetItem) -> ModelResult:
+        async with self._semaphore:
+            if self._shared is None:
+                result = await self._call(item)
+            else:
+                async with self._shared:
+                    result = await self._call(item)
+        self.finished[item.id] = result
+        if self._on_result is not None:
+            self._on_result(result)
+        return result
+
+    def collect(self, items: Sequence[DatasetItem], missing_error: str) -> list[ModelResult]:
+        """Finished results plus a failed row for every item that never finished (e.g. on overall timeout)."""
+        return [
+            self.finished.get(item.id)
+            or self.failure(item, missing_error, "ComparisonTimeout", attempts=0)
+            for item in items
+        ]
+
+    def failure(self, item: DatasetItem, error: str, error_type: str, attempts: int = 1) -> ModelResult:
+        return ModelResult(
+            model=self.config.identifier,
+            item_id=item.id,
+            success=False,
+            error=error,
+            error_type=error_type,
+            attempts=attempts,
+            price_known=self._price is not None,
+            simulated=self.simulated,
+            task_type=item.task_type,
+        )
+
+    async def _call(self, item: DatasetItem) -> ModelResult:
+        request = build_request(item)
+        attempts = 0
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_retryable),
+            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.max_total_seconds),
+            wait=_WaitRetryAfterOrBackoff(self.policy),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    completion = await self._attempt(request)
+        except ProviderError as error:
+            return self.failure(item, str(error), type(error).__name__, attempts)
+        return self._success(item, completion, attempts)
+
+    async def _attempt(self, request: GenerateRequest) -> Completion:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.policy.timeout_seconds):
+                completion = await self._provider.generate(request)
+        except TimeoutError as error:
+            raise ProviderTimeout(
+                f"no answer within {self.policy.timeout_seconds:g} s", model=self.config.identifier
+            ) from error
+        if not completion.simulated:
+            completion.latency_ms = (time.perf_counter() - started) * 1000
+        return completion
+
+    def _success(self, item: DatasetItem, completion: Completion, attempts: int) -> ModelResult:
+        return ModelResult(
+            model=self.config.identifier,
+            item_id=item.id,
+            success=True,
+            response=completion.text,
+            attempts=attempts,
+            latency_ms=completion.latency_ms,
+            ttft_ms=completion.ttft_ms,
+            usage=completion.usage,
+            cost_usd=cost_usd(completion.usage, self._price),
+            price_known=self._price is not None,
+            simulated=completion.simulated,
+            task_type=item.task_type,
+        )

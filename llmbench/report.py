@@ -1,0 +1,242 @@
+"""Turn a ComparisonResult into what people read: a Markdown report and flat rows for tables.
+
+One renderer serves the CLI, Prefect artifacts and MLflow, so every surface says the same thing. Unknown figures
+stay visibly unknown ("—", "price unknown"): a missing price is never printed as $0.
+"""
+
+from __future__ import annotations
+
+from llmbench.types import ComparisonResult, ModelRanking, ModelResult
+
+__all__ = ["RESPONSE_PREVIEW_CHARS", "item_rows", "ranking_rows", "render_markdown"]
+
+#: Longest response kept in a per-item row; whole answers belong in comparison.json.
+RESPONSE_PREVIEW_CHARS = 300
+_ERROR_PREVIEW_CHARS = 300
+_DASH = "—"
+_PRICE_UNKNOWN = "price unknown"
+
+Row = dict[str, str | float | int | None]
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return _DASH if value is None else f"{value:.{digits}f}"
+
+
+def _ms(value: float | None) -> str:
+    return _DASH if value is None else f"{value:.0f}"
+
+
+def _cost(ranking: ModelRanking) -> str:
+    if ranking.cost_usd is not None:
+        return f"${ranking.cost_usd:.6f}"
+    # Known price but no successful call: the cost is not measured, which is different from an unknown price.
+    return _PRICE_UNKNOWN if not ranking.price_known else _DASH
+
+
+def _cell(text: object, limit: int | None = None) -> str:
+    """One Markdown table cell: single line, pipes escaped, optionally shortened."""
+    value = " ".join(str(text).split())
+    if limit is not None and len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return value.replace("|", "\\|")
+
+
+def _truncate(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def _n_items(result: ComparisonResult) -> int:
+    return len(result.items) if result.items else len({r.item_id for r in result.results})
+
+
+def _simulated_models(result: ComparisonResult) -> list[str]:
+    return sorted({r.model for r in result.results if r.simulated})
+
+
+def _score_names(result: ComparisonResult) -> list[str]:
+    """Metrics configured first, then any other score seen, so every row has the same columns."""
+    names = list(result.metrics)
+    for r in result.results:
+        names.extend(k for k in r.scores if k not in names)
+    return names
+
+
+def ranking_rows(result: ComparisonResult) -> list[Row]:
+    """One flat row per ranked model, in rank order; unknown figures are None, never 0."""
+    rows: list[Row] = []
+    for r in sorted(result.rankings, key=lambda x: x.rank):
+        c = r.component_scores
+        rows.append(
+            {
+                "rank": r.rank,
+                "model": r.model,
+                "overall": round(r.overall_score, 4),
+                "quality": round(c.quality, 4),
+                "performance": round(c.performance, 4),
+                "cost_efficiency": None if c.cost_efficiency is None else round(c.cost_efficiency, 4),
+                "latency_p50_ms": r.latency_ms,
+                "latency_p95_ms": r.latency_p95_ms,
+                "cost_per_item_usd": r.cost_usd,
+                "price": "known" if r.price_known else "unknown",
+                "success_rate": round(r.success_rate, 4),
+                "n_items": r.n_items,
+                "n_failed": r.n_failed,
+            }
+        )
+    return rows
+
+
+def item_rows(result: ComparisonResult) -> list[Row]:
+    """One row per (model, item) call, failures included, with every score column present (None when absent)."""
+    names = _score_names(result)
+    rows: list[Row] = []
+    for r in result.results:
+        row: Row = {
+            "model": r.model,
+            "item_id": r.item_id,
+            "success": r.success,
+            "latency_ms": r.latency_ms,
+            "cost_usd": r.cost_usd,
+            "price_known": r.price_known,
+            "simulated": r.simulated,
+            "attempts": r.attempts,
+        }
+        for name in names:
+            row[name] = r.scores.get(name)
+        row["error_type"] = r.error_type
+        row["error"] = r.error
+        row["response"] = _truncate(r.response, RESPONSE_PREVIEW_CHARS)
+        rows.append(row)
+    return rows
+
+
+def _header(result: ComparisonResult, title: str | None) -> list[str]:
+    w = result.weights
+    lines = [
+        f"# {title or f'llmbench report: {result.name}'}",
+        "",
+        f"- **Comparison:** `{result.comparison_id}` ({result.created_at:%Y-%m-%d %H:%M:%S %Z})",
+        f"- **Models ({len(result.models)}):** {', '.join(f'`{m}`' for m in result.models)}",
+        f"- **Items:** {_n_items(result)}",
+        f"- **Metrics:** {', '.join(result.metrics) or _DASH}",
+        f"- **Weights:** quality {w.quality:g} · performance {w.performance:g} · cost {w.cost:g}",
+        f"- **Duration:** {result.duration_ms / 1000:.1f} s",
+    ]
+    simulated = _simulated_models(result)
+    if simulated:
+        lines += [
+            "",
+            f"> **SIMULATED** — results of {', '.join(f'`{m}`' for m in simulated)} come from simulated models; "
+            "they are not measurements of real LLMs.",
+        ]
+    if not result.complete:
+        missing = ", ".join(f"`{m}`" for m in result.incomplete_models) or "some models"
+        lines += ["", f"> **Warning: incomplete run** — {missing} did not finish; their figures are partial."]
+    return lines
+
+
+def _winner(result: ComparisonResult) -> list[str]:
+    lines = ["", "## Winner", ""]
+    if result.winner is None:
+        return [*lines, "No winner: no model answered successfully."]
+    reason = result.recommendations.reasoning.get("overall") if result.recommendations else None
+    return [*lines, f"**{result.winner}**" + (f" — {reason}" if reason else "")]
+
+
+def _ranking_table(result: ComparisonResult) -> list[str]:
+    lines = [
+        "",
+        "## Ranking",
+        "",
+        "| Rank | Model | Overall | Quality | Performance | Cost efficiency | Median latency ms | p95 latency ms "
+        "| Cost per item | Success rate |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    rankings = sorted(result.rankings, key=lambda x: x.rank)
+    for r in rankings:
+        c = r.component_scores
+        lines.append(
+            f"| {r.rank} | {_cell(r.model)} | {r.overall_score:.3f} | {c.quality:.3f} | {c.performance:.3f} "
+            f"| {_num(c.cost_efficiency)} | {_ms(r.latency_ms)} | {_ms(r.latency_p95_ms)} | {_cost(r)} "
+            f"| {r.success_rate:.0%} ({r.n_items - r.n_failed}/{r.n_items}) |"
+        )
+    if not rankings:
+        lines.append("| — | no ranking | | | | | | | | |")
+    traits = [r for r in rankings if r.strengths or r.weaknesses]
+    if traits:
+        lines.append("")
+        for r in traits:
+            strengths = ", ".join(r.strengths) or _DASH
+            weaknesses = ", ".join(r.weaknesses) or _DASH
+            lines.append(f"- `{r.model}`: strengths {strengths}; weaknesses {weaknesses}")
+    return lines
+
+
+def _recommendations(result: ComparisonResult) -> list[str]:
+    rec = result.recommendations
+    if rec is None:
+        return []
+    lines = ["", "## Recommendations", ""]
+    for label, model, key in (
+        ("Best overall", rec.best_overall, "overall"),
+        ("Best for quality", rec.best_for_quality, "quality"),
+        ("Best for speed", rec.best_for_speed, "speed"),
+        ("Best for cost", rec.best_for_cost, "cost"),
+    ):
+        reason = rec.reasoning.get(key)
+        name = f"`{model}`" if model else _DASH
+        lines.append(f"- **{label}:** {name}" + (f" — {reason}" if reason else ""))
+    return lines
+
+
+def _analysis(result: ComparisonResult) -> list[str]:
+    a = result.analysis
+    if a is None:
+        return []
+    lines = ["", "## Analysis", "", a.summary]
+    if a.key_findings:
+        lines += ["", "### Key findings", ""]
+        lines += [f"- **{f.category}:** {f.description}" for f in a.key_findings]
+    if a.mean_agreement is not None:
+        lines += ["", f"Mean agreement between answers: {a.mean_agreement:.2f}"]
+    for heading, entries in (("Consensus", a.consensus_areas), ("Divergence", a.divergence_areas)):
+        if entries:
+            lines += ["", f"### {heading}", ""]
+            lines += [f"- {e}" for e in entries]
+    if a.significance_tests:
+        lines += ["", "### Significance tests", "", "| Metric | A | B | Test | p | Significant | n |"]
+        lines.append("|---|---|---|---|---:|---|---:|")
+        for t in a.significance_tests:
+            lines.append(
+                f"| {t.metric} | {_cell(t.model_a)} | {_cell(t.model_b)} | {t.test} | {t.p_value:.3g} "
+                f"| {'yes' if t.significant else 'no'} | {t.n} |"
+            )
+    return lines
+
+
+def _failures(results: list[ModelResult]) -> list[str]:
+    failed = [r for r in results if not r.success]
+    lines = ["", f"## Failures ({len(failed)})", ""]
+    if not failed:
+        return [*lines, "No failed calls."]
+    lines += ["| Model | Item | Error type | Error |", "|---|---|---|---|"]
+    for r in sorted(failed, key=lambda x: (x.model, x.item_id)):
+        error = _cell(r.error or "", _ERROR_PREVIEW_CHARS) or _DASH
+        lines.append(f"| {_cell(r.model)} | {_cell(r.item_id)} | {_cell(r.error_type or _DASH)} | {error} |")
+    return lines
+
+
+def render_markdown(result: ComparisonResult, *, title: str | None = None) -> str:
+    """The full human-readable report of one comparison."""
+    lines = [
+        *_header(result, title),
+        *_winner(result),
+        *_ranking_table(result),
+        *_recommendations(result),
+        *_analysis(result),
+        *_failures(result.results),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,83 @@
+"""What a user asks a run to do (flow parameters: the Prefect UI renders these as forms) and what it resolves to.
+
+Requests name models by reference (``sim:oracle-xl`` or a ``[models.<name>]`` entry), never carry keys:
+endpoints and key variables are resolved from ``llmbench.toml`` where the run executes.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmbench.config import LLMBenchConfig, parse_model_refs
+from llmbench.errors import NoModels
+from llmbench.execution import RetryPolicy
+from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingWeights
+
+__all__ = ["DEFAULT_MODELS", "BenchmarkRequest", "CompareRequest", "RunSettings", "resolve_settings"]
+
+DEFAULT_MODELS: list[str] = ["sim:oracle-xl", "sim:balanced-m", "sim:swift-s", "sim:flaky-m", "sim:mystery-x"]
+
+
+class RunOptions(BaseModel):
+    """Options shared by comparisons and benchmarks; empty ones take the value from llmbench.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS), description="provider:model or names")
+    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    weights: RankingWeights | None = Field(default=None, description="Ranking weights; empty uses [ranking]")
+    concurrency: int | None = Field(default=None, ge=1, le=1000, description="Model calls in flight at once")
+    timeout_seconds: float | None = Field(default=None, ge=1, le=3600, description="Overall deadline")
+    statistical_tests: bool | None = None
+
+
+class CompareRequest(RunOptions):
+    """One prompt, many models."""
+
+    prompt: str = Field(min_length=1)
+    context: str | None = None
+    reference: str | None = None
+
+
+class BenchmarkRequest(RunOptions):
+    """A dataset, many models."""
+
+    dataset: str = Field(default="examples/datasets/qa_small.jsonl", description="Path of a .jsonl/.json/.yaml file")
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N items")
+    update_profiles: bool | None = Field(default=None, description="Empty uses auto_update_profiles")
+
+
+class RunSettings(BaseModel):
+    """A request resolved against the config: everything a pipeline needs, nothing secret."""
+
+    models: list[ModelConfig]
+    metrics: list[str]
+    weights: RankingWeights
+    concurrency: int
+    max_parallel_models: int
+    timeout_seconds: float
+    statistical_tests: bool
+    policy: RetryPolicy
+    provider_limits: dict[str, int]
+
+
+def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings:
+    models = parse_model_refs(request.models, config)
+    if not models:
+        raise NoModels()
+    orchestration = config.orchestration
+    return RunSettings(
+        models=models,
+        metrics=list(request.metrics),
+        weights=request.weights or config.ranking,
+        concurrency=request.concurrency or orchestration.concurrency_limit,
+        max_parallel_models=orchestration.max_parallel_models,
+        timeout_seconds=request.timeout_seconds or orchestration.comparison_timeout_seconds,
+        statistical_tests=(
+            request.statistical_tests
+            if request.statistical_tests is not None
+            else orchestration.enable_statistical_tests
+        ),
+        policy=config.retry_policy(),
+        provider_limits=dict(config.prefect.provider_concurrency),
+    )

@@ -1,0 +1,92 @@
+"""Figures logged with each comparison run.
+
+Built on ``matplotlib.figure.Figure`` with an Agg canvas rather than pyplot: no global figure registry to leak
+or to share between flows running in threads, and no GUI backend on headless workers.
+"""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from llmbench.types import ComparisonResult, ModelRanking
+
+__all__ = ["pairwise_quality_figure", "quality_vs_cost_figure"]
+
+
+def _short(model: str, limit: int = 28) -> str:
+    return model if len(model) <= limit else model[: limit - 1] + "…"
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def pairwise_quality_figure(matrix: dict[str, dict[str, float]]) -> Figure | None:
+    """Heatmap of ``matrix[a][b] = quality_a − quality_b``, values written in the cells; None when empty."""
+    models = list(matrix)
+    if not models:
+        return None
+    values = [[matrix[a].get(b, 0.0) for b in models] for a in models]
+    bound = max((abs(v) for row in values for v in row), default=0.0) or 1.0
+    size = 2.5 + 0.8 * len(models)
+    fig = _figure(size + 1.5, size)
+    ax = fig.add_subplot()
+    image = ax.imshow(values, cmap="RdBu", vmin=-bound, vmax=bound)
+    labels = [_short(m) for m in models]
+    ax.set_xticks(range(len(models)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(models)), labels)
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            colour = "white" if abs(value) > 0.6 * bound else "black"
+            ax.text(j, i, f"{value:+.3f}", ha="center", va="center", color=colour, fontsize=8)
+    ax.set_title("Quality difference (row − column)")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig
+
+
+def quality_vs_cost_figure(result: ComparisonResult) -> Figure:
+    """Quality against cost per item; models without a known cost sit in their own panel, never at $0."""
+    ranked = [r for r in result.rankings if r.success_rate > 0]
+    known = [r for r in ranked if r.cost_usd is not None]
+    unknown = [r for r in ranked if r.cost_usd is None]
+    fig = _figure(9, 5)
+    grid = fig.add_gridspec(1, 2, width_ratios=[4, 1])
+    ax = fig.add_subplot(grid[0, 0])
+    side = fig.add_subplot(grid[0, 1], sharey=ax)
+    _scatter_known(ax, known)
+    for i, r in enumerate(unknown):
+        side.scatter([0], [r.component_scores.quality], marker="x", color="tab:red")
+        side.annotate(
+            f"{_short(r.model, 20)}\n(price unknown)",
+            (0, r.component_scores.quality),
+            textcoords="offset points",
+            xytext=(6, 6 - 14 * (i % 2)),
+            fontsize=7,
+        )
+    side.set_xticks([])
+    side.set_xlim(-0.5, 1.5)
+    side.set_title("price unknown", fontsize=9)
+    if not unknown:
+        side.text(0.5, 0.5, "none", transform=side.transAxes, ha="center", va="center", color="grey")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("quality")
+    ax.set_title("Quality vs cost per item")
+    return fig
+
+
+def _scatter_known(ax: Axes, known: list[ModelRanking]) -> None:
+    if not known:
+        ax.text(0.5, 0.5, "no model has a known price", transform=ax.transAxes, ha="center", va="center")
+        ax.set_xlabel("cost per item (USD)")
+        return
+    costs = [r.cost_usd or 0.0 for r in known]
+    ax.scatter(costs, [r.component_scores.quality for r in known], color="tab:blue")
+    for r, cost in zip(known, costs, strict=True):
+        ax.annotate(_short(r.model), (cost, r.component_scores.quality), textcoords="offset points", xytext=(5, 5))
+    ax.margins(x=0.2)  # room for the labels of the extreme points
+    ax.set_xlabel("cost per item (USD)")
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))

@@ -1,0 +1,15 @@
+"""Score every successful answer with the chosen evaluators."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from llmbench.evaluators import evaluate_results
+from llmbench.types import DatasetItem, ModelResult
+
+__all__ = ["evaluate"]
+
+
+@task(name="evaluate", cache_policy=None)
+async def evaluate(results: list[ModelResult], items: list[DatasetItem], metrics: list[str]) -> list[ModelResult]:
+    return await evaluate_results(results, {item.id: item for item in items}, metrics)

@@ -1,0 +1,56 @@
+"""Record a run: the MLflow run, and the Prefect artifacts shown on the flow run page."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from llmbench.report import ranking_rows, render_markdown
+from llmbench.tracking import log_comparison
+from llmbench.types import ComparisonResult
+
+__all__ = ["log_to_mlflow", "publish_artifacts"]
+
+
+def _flow_run_tags() -> dict[str, str]:
+    tags = {}
+    if flow_run.id:
+        tags["prefect.flow_run_id"] = str(flow_run.id)
+        tags["prefect.flow_run_name"] = str(flow_run.name)
+    url = flow_run.ui_url
+    if url:
+        tags["prefect.flow_run_url"] = str(url)
+    return tags
+
+
+@task(name="log-to-mlflow", retries=2, retry_delay_seconds=[1, 5], cache_policy=None)
+def log_to_mlflow(
+    result: ComparisonResult,
+    experiment: str,
+    params: dict[str, str | int | float],
+    tracking_uri: str | None = None,
+    dataset_name: str | None = None,
+    dataset_hash: str | None = None,
+) -> str:
+    """Returns the MLflow run id; retried because a shared tracking server may be briefly unavailable."""
+    return log_comparison(
+        result,
+        experiment=experiment,
+        params=dict(params),
+        tags=_flow_run_tags(),
+        tracking_uri=tracking_uri,
+        dataset_name=dataset_name,
+        dataset_hash=dataset_hash,
+    )
+
+
+@task(name="publish-artifacts", cache_policy=None)
+async def publish_artifacts(result: ComparisonResult, key_prefix: str) -> None:
+    """A markdown report and a ranking table on the flow run page."""
+    await create_markdown_artifact(
+        markdown=render_markdown(result), key=f"{key_prefix}-report", description="llmbench report"
+    )
+    await create_table_artifact(
+        table=ranking_rows(result), key=f"{key_prefix}-ranking", description="llmbench ranking"
+    )
