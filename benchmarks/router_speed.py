@@ -27,6 +27,7 @@ def make_profiles(n: int, seed: int = 0) -> dict[str, ModelProfile]:
     rng = random.Random(seed)
     profiles = {}
     for i in range(n):
+
         def stats() -> TaskStats:
             p50 = rng.uniform(50, 3000)
             return TaskStats(

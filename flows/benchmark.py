@@ -24,11 +24,11 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
     items = dataset.items[: request.limit] if request.limit else dataset.items
     result = await run_pipeline(dataset.name, items, settings)
     await publish_artifacts(result, key_prefix="benchmark")
-    learn = request.update_profiles if request.update_profiles is not None else config.orchestration.auto_update_profiles
+    learn = (
+        request.update_profiles if request.update_profiles is not None else config.orchestration.auto_update_profiles
+    )
     if learn:
-        await update_profiles(
-            result, config.profiles_location(), config.orchestration.profile_update_weight
-        )
+        update_profiles(result, config.profiles_location(), config.orchestration.profile_update_weight)
     if config.tracking.enabled:
         log_to_mlflow(
             result,

@@ -9,7 +9,7 @@ import uuid
 from prefect import get_run_logger
 from prefect.states import State
 
-from llmbench.comparison import assemble_result, check_outcome, ExecutionOutcome
+from llmbench.comparison import ExecutionOutcome, assemble_result, check_outcome
 from llmbench.runs import RunSettings
 from llmbench.types import ComparisonResult, DatasetItem, ModelConfig, ModelResult
 from tasks.evaluate import evaluate
@@ -17,7 +17,11 @@ from tasks.execute import execute_model
 from tasks.limits import ensure_provider_limits
 from tasks.rank import analyze_results, rank
 
-__all__ = ["run_pipeline"]
+__all__ = ["TASK_TIMEOUT_GRACE_SECONDS", "run_pipeline"]
+
+#: The execute-model task's Prefect timeout is the run's deadline plus this grace: the task returns what it
+#: finished at the deadline by itself, so the Prefect timeout only fires when a task is truly stuck.
+TASK_TIMEOUT_GRACE_SECONDS = 30.0
 
 
 def _failed_rows(model: ModelConfig, items: list[DatasetItem], state: State) -> list[ModelResult]:
@@ -46,7 +50,7 @@ async def _execute_all(settings: RunSettings, items: list[DatasetItem]) -> Execu
 
     async def one(model: ModelConfig) -> list[ModelResult]:
         async with parallel_models:
-            state = await execute_model.with_options(timeout_seconds=settings.timeout_seconds + 30)(
+            state = await execute_model.with_options(timeout_seconds=settings.timeout_seconds + TASK_TIMEOUT_GRACE_SECONDS)(
                 model,
                 items,
                 settings.policy,
@@ -77,8 +81,8 @@ async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSetting
     outcome = await _execute_all(settings, items)
     check_outcome(outcome, settings.timeout_seconds)
     scored = await evaluate(outcome.results, items, settings.metrics)
-    ranking = await asyncio.to_thread(rank, scored, settings.weights)
-    analysis = await asyncio.to_thread(analyze_results, scored, ranking.rankings, items, settings.statistical_tests)
+    ranking = rank(scored, settings.weights)
+    analysis = analyze_results(scored, ranking.rankings, items, settings.statistical_tests)
     return assemble_result(
         name=name,
         models=[m.identifier for m in settings.models],

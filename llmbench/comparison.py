@@ -154,9 +154,7 @@ class ComparisonEngine:
         self.config = config
         self.policy = policy or RetryPolicy(timeout_seconds=config.model_timeout_seconds)
 
-    async def compare(
-        self, prompt: str, context: str | None = None, reference: str | None = None
-    ) -> ComparisonResult:
+    async def compare(self, prompt: str, context: str | None = None, reference: str | None = None) -> ComparisonResult:
         return await self.run([single_item(prompt, context, reference)], name="comparison")
 
     async def run(self, items: Sequence[DatasetItem], name: str = "benchmark") -> ComparisonResult:

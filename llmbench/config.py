@@ -54,7 +54,7 @@ class OrchestrationConfig(BaseModel):
     auto_update_profiles: bool = True
     profiles_path: str | None = Field(
         default=None,
-        description="JSON file path or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json or ~/.llmbench/profiles.json",
+        description="JSON file or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json, else ~/.llmbench/profiles.json",
     )
     enable_statistical_tests: bool = False
     profile_update_weight: float = Field(default=0.1, ge=0, le=1)
@@ -75,11 +75,11 @@ class TrackingConfig(BaseModel):
 
 
 class PrefectConfig(BaseModel):
-    """Scheduled refresh and per-provider call limits (Prefect global concurrency limits)."""
+    """The probe benchmark of the scheduled refresh (its cron lives in prefect.yaml) and per-provider call limits
+    (Prefect global concurrency limits)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    refresh_cron: str = "0 3 * * *"
     refresh_dataset: str = "examples/datasets/qa_small.jsonl"
     refresh_models: list[str] = Field(default_factory=lambda: ["sim:oracle-xl", "sim:balanced-m", "sim:swift-s"])
     provider_concurrency: dict[str, int] = Field(

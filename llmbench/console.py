@@ -77,14 +77,19 @@ def _tracking_hint(console: Console) -> None:
     from llmbench.tracking import default_tracking_uri
 
     uri = load_config().tracking_uri() or default_tracking_uri()
-    console.print(f"\nRecorded in MLflow ({uri}). Open it with: [bold]make mlflow-ui[/bold]  (or: mlflow ui "
-                  f"--backend-store-uri {uri} --workers 1)", highlight=False)
+    console.print(
+        f"\nRecorded in MLflow ({uri}). Open it with: [bold]make mlflow-ui[/bold]  (or: mlflow ui "
+        f"--backend-store-uri {uri} --workers 1)",
+        highlight=False,
+    )
 
 
 def print_result(console: Console, result: ComparisonResult) -> None:
     console.print(ranking_table(result))
     if not result.complete:
-        console.print(f"[yellow]incomplete:[/yellow] cut off by the overall timeout: {', '.join(result.incomplete_models)}")
+        console.print(
+            f"[yellow]incomplete:[/yellow] cut off by the overall timeout: {', '.join(result.incomplete_models)}"
+        )
     failed = [r for r in result.results if not r.success]
     if failed:
         console.print(f"[red]{len(failed)} failed call(s)[/red] (counted in success rate):")
@@ -110,7 +115,9 @@ def print_models(console: Console, rows: Sequence[AvailableModel]) -> None:
     for column in ("reference", "provider", "source", "price in/out per Mtok", "notes"):
         table.add_column(column)
     for row in rows:
-        price = "price unknown" if row.price is None else f"${row.price.input_per_mtok:g} / ${row.price.output_per_mtok:g}"
+        price = (
+            "price unknown" if row.price is None else f"${row.price.input_per_mtok:g} / ${row.price.output_per_mtok:g}"
+        )
         notes = row.description or (row.base_url or "")
         if row.api_key_env:
             notes += f" key from ${row.api_key_env}"

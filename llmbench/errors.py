@@ -85,7 +85,9 @@ class ComparisonError(LLMBenchError):
 class NoModels(ComparisonError):
     """A comparison or benchmark was started with no models."""
 
-    def __init__(self, message: str = "no models given: pass at least one, e.g. --models sim:oracle-xl,sim:swift-s") -> None:
+    def __init__(
+        self, message: str = "no models given: pass at least one, e.g. --models sim:oracle-xl,sim:swift-s"
+    ) -> None:
         super().__init__(message)
 
 

@@ -121,8 +121,7 @@ class ModelRunner:
     def collect(self, items: Sequence[DatasetItem], missing_error: str) -> list[ModelResult]:
         """Finished results plus a failed row for every item that never finished (e.g. on overall timeout)."""
         return [
-            self.finished.get(item.id)
-            or self.failure(item, missing_error, "ComparisonTimeout", attempts=0)
+            self.finished.get(item.id) or self.failure(item, missing_error, "ComparisonTimeout", attempts=0)
             for item in items
         ]
 

@@ -1,7 +1,8 @@
 """What a call cost, from declared or maintained prices. An unknown price gives ``None``, never $0.
 
-Maintained prices come from the data the ``genai-prices`` package ships. Its ``UpdatePrices`` background fetch
-is never started here, so lookups are offline and reproducible for a given package version.
+Maintained prices come from the data the ``genai-prices`` package ships, read from its bundled module directly:
+its ``UpdatePrices`` background fetch is never started, and a snapshot fetched by anyone else in the process is
+ignored, so lookups are offline and reproducible for a given package version.
 """
 
 from __future__ import annotations
@@ -9,8 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from llmbench.types import ModelConfig, Price, Usage
+
+if TYPE_CHECKING:  # genai-prices costs ~125 ms to import: only a lookup pays it
+    from genai_prices.data_snapshot import DataSnapshot
+    from genai_prices.types import TieredPrices
 
 __all__ = ["cost_usd", "resolve_price"]
 
@@ -39,23 +45,25 @@ def _lookup_maintained_price(config: ModelConfig) -> Price | None:
     return _genai_price(provider_id, config.model)
 
 
+@lru_cache(maxsize=1)
+def _bundled_prices() -> DataSnapshot:
+    """The data shipped in the package, never a snapshot another library fetched with ``UpdatePrices``."""
+    from genai_prices.data import providers
+    from genai_prices.data_snapshot import DataSnapshot
+
+    return DataSnapshot(providers=providers, from_auto_update=False)
+
+
 @lru_cache(maxsize=256)
 def _genai_price(provider_id: str, model: str) -> Price | None:
     """Today's standard (non-batch) rates; for tiered prices the base tier (prompts under the first threshold)."""
-    from genai_prices import Usage as GenaiUsage
-    from genai_prices import calc_price
     from genai_prices.types import TieredPrices
 
     try:
-        calculation = calc_price(
-            GenaiUsage(input_tokens=0, output_tokens=0),
-            model,
-            provider_id=provider_id,
-            genai_request_timestamp=datetime.now(UTC),
-        )
+        _, info = _bundled_prices().find_provider_model(model, None, provider_id, None)
+        prices = info.get_prices(datetime.now(UTC))
     except (LookupError, ValueError):  # unknown provider or model: the price is unknown, not 0
         return None
-    prices = calculation.model_price
 
     def rate(value: Decimal | TieredPrices | None) -> float | None:
         if isinstance(value, TieredPrices):
@@ -65,7 +73,9 @@ def _genai_price(provider_id: str, model: str) -> Price | None:
     input_rate, output_rate = rate(prices.input_mtok), rate(prices.output_mtok)
     if input_rate is None or output_rate is None:
         return None
-    return Price(input_per_mtok=input_rate, output_per_mtok=output_rate, cached_input_per_mtok=rate(prices.cache_read_mtok))
+    return Price(
+        input_per_mtok=input_rate, output_per_mtok=output_rate, cached_input_per_mtok=rate(prices.cache_read_mtok)
+    )
 
 
 def cost_usd(usage: Usage, price: Price | None) -> float | None:

@@ -6,7 +6,8 @@ successful results S(M) out of all its results N(M):
 * per-item quality ``q_i = Σ_k w_k·s_k / Σ_k w_k`` over k ∈ {faithfulness 0.4, relevance 0.3, coherence 0.3}
   present in the item's scores; the plain mean of all its scores when none of those three is present; 0 with
   no scores at all (:func:`item_quality`).
-* ``quality = mean(q_i for i in S(M))``; failures do not lower it, they show in ``success_rate = |S|/|N|``.
+* ``quality = Σ_{i∈S(M)} q_i / |N(M)|``: a failed call scores 0, so a model that answers well but often fails
+  does not outrank a reliable one; ``success_rate = |S|/|N|`` shows how much of the gap is failures.
 * ``latency`` = median ``latency_ms`` over S(M) (also its 95th percentile); ``cost`` = mean ``cost_usd`` per
   successful item, unknown (None) when any of them is None (``cost_usd`` is the source of truth: 0 is a real
   declared price, None means unknown).
@@ -82,7 +83,7 @@ def _aggregate(model: str, results: list[ModelResult]) -> _Aggregate:
     agg = _Aggregate(model=model, n_items=len(results), n_success=len(ok))
     if not ok:
         return agg
-    agg.quality = statistics.fmean(item_quality(r.scores) for r in ok)
+    agg.quality = sum(item_quality(r.scores) for r in ok) / len(results)
     latencies = [r.latency_ms for r in ok if r.latency_ms is not None]
     if latencies:
         agg.latency = statistics.median(latencies)

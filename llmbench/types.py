@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from llmbench.errors import InvalidWeights
 
 __all__ = [
+    "DEFAULT_METRICS",
     "ChatMessage",
     "ComparativeAnalysis",
     "ComparisonConfig",
     "ComparisonResult",
     "Completion",
     "ComponentScores",
-    "DEFAULT_METRICS",
     "DatasetItem",
     "EvalScore",
     "Finding",
@@ -31,8 +31,8 @@ __all__ = [
     "ModelRanking",
     "ModelResult",
     "Price",
-    "Recommendation",
     "RankingWeights",
+    "Recommendation",
     "SignificanceTest",
     "SimSpec",
     "TaskType",

@@ -8,7 +8,6 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from llmbench.errors import ConfigError
-
 from tasks.execute import provider_limit_name
 
 __all__ = ["ensure_provider_limits", "upsert_provider_limits"]

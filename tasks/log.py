@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from llmbench.report import ranking_rows, render_markdown
-from llmbench.tracking import log_comparison
+from llmbench.tracking import log_comparison, log_profiles
 from llmbench.types import ComparisonResult
 
-__all__ = ["log_to_mlflow", "publish_artifacts"]
+__all__ = ["log_profile_changes", "log_to_mlflow", "publish_artifacts"]
 
 
 def _flow_run_tags() -> dict[str, str]:
@@ -51,6 +53,31 @@ async def publish_artifacts(result: ComparisonResult, key_prefix: str) -> None:
     await create_markdown_artifact(
         markdown=render_markdown(result), key=f"{key_prefix}-report", description="llmbench report"
     )
-    await create_table_artifact(
-        table=ranking_rows(result), key=f"{key_prefix}-ranking", description="llmbench ranking"
+    await create_table_artifact(table=ranking_rows(result), key=f"{key_prefix}-ranking", description="llmbench ranking")
+
+
+def _profile_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per model whose headline figures moved."""
+    rows = []
+    for model in sorted(after):
+        old, new = before.get(model, {}), after[model]
+        row: dict[str, Any] = {"model": model, "new": model not in before}
+        for field in ("quality_score", "avg_latency_ms", "cost_per_1k_tokens", "sample_count"):
+            row[f"{field}_before"] = old.get(field)
+            row[f"{field}_after"] = new.get(field)
+        rows.append(row)
+    return rows
+
+
+@task(name="log-profile-changes", retries=2, retry_delay_seconds=[1, 5], cache_policy=None)
+def log_profile_changes(
+    before: dict[str, Any], after: dict[str, Any], experiment: str, tracking_uri: str | None = None
+) -> str:
+    return log_profiles(
+        before,
+        after,
+        _profile_changes(before, after),
+        experiment=experiment,
+        tags=_flow_run_tags(),
+        tracking_uri=tracking_uri,
     )

@@ -82,7 +82,9 @@ def test_concurrency_limit_caps_calls_in_flight() -> None:
 
     items = load_dataset("examples/datasets/qa_small.jsonl").items
     sim_stats().reset()
-    engine = ComparisonEngine(ComparisonConfig(models=[sim("a", latency_ms=20), sim("b", latency_ms=20)], concurrency_limit=3))
+    engine = ComparisonEngine(
+        ComparisonConfig(models=[sim("a", latency_ms=20), sim("b", latency_ms=20)], concurrency_limit=3)
+    )
     asyncio.run(engine.run(items))
     assert sim_stats().max_in_flight == 3
     assert sim_stats().calls == 2 * len(items)

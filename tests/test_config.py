@@ -69,7 +69,7 @@ def test_config_found_through_env_and_cwd(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("LLMBENCH_CONFIG", str(other))
     assert load_config().orchestration.max_parallel_models == 3
     monkeypatch.setenv("LLMBENCH_CONFIG", str(tmp_path / "missing.toml"))
-    with pytest.raises(ConfigError, match="missing.toml"):
+    with pytest.raises(ConfigError, match=r"missing\.toml"):
         load_config()
 
 

@@ -77,7 +77,7 @@ def test_item_quality_rules() -> None:
     assert item_quality({}) == 0.0
 
 
-def test_quality_is_mean_over_successes_and_failures_are_reported() -> None:
+def test_failed_calls_count_as_zero_quality_and_are_reported() -> None:
     results = [
         _ok("A", 0.8, 100, 0.01, "i1"),
         _ok("A", 0.6, 300, 0.03, "i2"),
@@ -91,7 +91,7 @@ def test_quality_is_mean_over_successes_and_failures_are_reported() -> None:
     rankings = RankingEngine().rank(results)
     by_model = {r.model: r for r in rankings}
     a = by_model["A"]
-    assert a.component_scores.quality == pytest.approx(0.7)
+    assert a.component_scores.quality == pytest.approx((0.8 + 0.6) / 3)  # the failed call scores 0
     assert a.latency_ms == pytest.approx(200)
     assert a.latency_p95_ms == pytest.approx(290)
     assert a.cost_usd == pytest.approx(0.02)

@@ -62,10 +62,13 @@ VENDOR = Vendor(model_not_found=_model_not_found, context_exceeded=_context_exce
 
 
 def check_headers(request: web.Request) -> None:
-    """``x-api-key`` when the server requires one, and ``anthropic-version`` always."""
+    """The API key when the server requires one, and ``anthropic-version`` always.
+
+    The key is accepted in ``x-api-key`` or as ``Authorization: Bearer``: recent official SDKs send the latter.
+    """
     key = request.app[STATE_KEY].config.require_api_key
     if key is not None:
-        given = request.headers.get("x-api-key")
+        given = request.headers.get("x-api-key") or request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not given:
             raise Problem(ProblemKind.AUTH, "x-api-key header is required")
         if not secrets.compare_digest(given.encode(), key.encode()):

@@ -154,7 +154,10 @@ def run_mock_server(host: str, port: int, config: MockServerConfig | None = None
 
     def announce(_: str) -> None:
         names = ", ".join(m.name for m in config.models)
-        print(f"llmbench mock server on {url} (OpenAI base URL {url}/v1, Anthropic and Ollama {url}); models: {names}")
-        print("Press Ctrl+C to stop.")
+        print(
+            f"llmbench mock server on {url} (OpenAI base URL {url}/v1, Anthropic and Ollama {url}); models: {names}",
+            flush=True,
+        )
+        print("Press Ctrl+C to stop.", flush=True)
 
     web.run_app(create_app(config), host=host, port=port, print=announce, handler_cancellation=True, access_log=None)

@@ -92,7 +92,9 @@ class AnthropicProvider(HTTPProvider):
                 with expect_protocol(self.model_id, "stream event"):
                     kind = data.get("type") or event.event
                     if kind == "error":
-                        self.raise_body_error(type(self).parse_error(data) or ErrorDetail("error event without details"))
+                        self.raise_body_error(
+                            type(self).parse_error(data) or ErrorDetail("error event without details")
+                        )
                     elif kind == "message_start":
                         message = data["message"]
                         served_model = message.get("model")

@@ -90,7 +90,9 @@ class OllamaProvider(HTTPProvider):
         # Ollama omits prompt_eval_count when the whole prompt came from its cache; then both are estimated.
         if prompt is None or generated is None:
             usage = Usage(
-                input_tokens=estimate_input_tokens(request.messages), output_tokens=estimate_tokens(text), estimated=True
+                input_tokens=estimate_input_tokens(request.messages),
+                output_tokens=estimate_tokens(text),
+                estimated=True,
             )
         else:
             usage = Usage(input_tokens=int(prompt), output_tokens=int(generated))

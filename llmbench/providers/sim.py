@@ -22,9 +22,7 @@ from llmbench.types import Completion, GenerateRequest, ModelConfig, Price, SimS
 __all__ = ["SIM_CATALOGUE", "SIM_PRICES", "SimProvider", "SimStats", "sim_stats"]
 
 SIM_CATALOGUE: dict[str, SimSpec] = {
-    "oracle-xl": SimSpec(
-        quality=0.92, latency_ms=450, context_limit=200_000, description="strong, slow, expensive"
-    ),
+    "oracle-xl": SimSpec(quality=0.92, latency_ms=450, context_limit=200_000, description="strong, slow, expensive"),
     "balanced-m": SimSpec(quality=0.8, latency_ms=180, context_limit=128_000, description="good all-rounder"),
     "swift-s": SimSpec(
         quality=0.4,
@@ -60,9 +58,62 @@ _WRONG_CLAIMS = (
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _STOP = frozenset(
-    "a an the of to in on for and or is are was were be what which who how why when where does do did "
-    "this that these those it its with by from as at about into please write explain describe give me "
-    "tell you your can could would should will short brief".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "does",
+        "do",
+        "did",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "with",
+        "by",
+        "from",
+        "as",
+        "at",
+        "about",
+        "into",
+        "please",
+        "write",
+        "explain",
+        "describe",
+        "give",
+        "me",
+        "tell",
+        "you",
+        "your",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "short",
+        "brief",
+    ]
 )
 
 

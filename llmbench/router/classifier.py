@@ -22,14 +22,19 @@ _MAX_WORDS = 200
 _PRIORITY = (_T.TRANSLATION, _T.SUMMARIZATION, _T.CLASSIFICATION, _T.CODING, _T.REASONING, _T.CREATIVE)
 _PRIORITY += (_T.QUESTION_ANSWERING, _T.GENERAL)
 
+# fmt: off
 _LANGUAGES = (
-    "english french spanish german italian portuguese dutch russian chinese mandarin cantonese japanese korean "
-    "arabic hindi turkish polish swedish norwegian danish finnish greek hebrew latin vietnamese thai indonesian "
-    "ukrainian czech romanian hungarian"
-).split()
-_PROGRAMMING = "python javascript typescript java rust golang kotlin swift c++ c# ruby php scala haskell bash".split()
+    "english", "french", "spanish", "german", "italian", "portuguese", "dutch", "russian", "chinese", "mandarin",
+    "cantonese", "japanese", "korean", "arabic", "hindi", "turkish", "polish", "swedish", "norwegian", "danish",
+    "finnish", "greek", "hebrew", "latin", "vietnamese", "thai", "indonesian", "ukrainian", "czech", "romanian",
+    "hungarian",
+)
+_PROGRAMMING = (
+    "python", "javascript", "typescript", "java", "rust", "golang", "kotlin", "swift", "c++", "c#", "ruby", "php",
+    "scala", "haskell", "bash",
+)
 
-# cue -> weight, per task type. Plural and -ing/-ed forms are reduced before lookup (see _lookup).
+# cue -> weight, per task type. Plural and -ing/-ed forms are reduced before lookup (see _normalise).
 _CUES: dict[TaskType, dict[str, float]] = {
     _T.CODING: {
         "function": 2, "code": 2, "coding": 2, "program": 1.5, "script": 1.5, "implement": 2, "algorithm": 1.5,
@@ -81,6 +86,7 @@ _CUES: dict[TaskType, dict[str, float]] = {
         "tell me about": 1.5, "meaning of": 1.5, "what does": 1.5, "difference between": 1.5, "capital of": 1.5,
     },
 }
+# fmt: on
 
 # (pattern, task type, weight): signals that whole words cannot carry.
 _PATTERNS: tuple[tuple[re.Pattern[str], TaskType, float], ...] = (

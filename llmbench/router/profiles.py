@@ -9,7 +9,7 @@ mean for ever. For an observation ``x``::
     w     = max(weight, 1 / n)                       n counts this observation
     mean += w * (x - mean)
     var   = (1 - w) * (var + w * (x - mean_old)^2)   exact population variance while w = 1 / n
-    se    = sqrt(max(var, MIN_VAR) / n_eff)          n_eff = min(n, (2 - weight) / weight) if weight > 0 else n, the EMA's memory
+    se    = sqrt(max(var, MIN_VAR) / n_eff)          n_eff = min(n, (2 - weight) / weight), the EMA's memory
 
 Latency is treated as log-normal: the EMA runs on ``ln(latency)``, and p50 = exp(mu), p95 = exp(mu + 1.645 sigma).
 A failed result is not a quality observation; it only counts in ``failure_count``.

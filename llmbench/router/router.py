@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
-from llmbench.errors import NoModelsMeetConstraints
+import numpy as np
+
 from llmbench.router.classifier import classify_task
+from llmbench.router.explain import CONSTRAINT_ORDER, UNKNOWN_MS, Row, alternative, excluded, money, ms, none_left
 from llmbench.router.profiles import load_profiles
 from llmbench.router.store import ProfileStore
 from llmbench.router.types import (
     QUALITY_Z,
-    Alternative,
     ModelConstraints,
     ModelProfile,
     ModelSelection,
@@ -43,7 +43,6 @@ from llmbench.types import ModelConfig, TaskType
 
 __all__ = ["CONSTRAINT_ORDER", "DEFAULT_PRIOR", "ModelRouter"]
 
-CONSTRAINT_ORDER = ("profile", "context_limit", "min_context_tokens", "min_quality", "max_latency_ms", "max_cost_usd")
 #: What an unprofiled model is assumed to be when the policy is ``prior``: middling, slow-ish, cost unknown.
 DEFAULT_PRIOR = TaskStats(
     quality_mean=0.5, quality_stderr=0.2, latency_p50_ms=1000, latency_p95_ms=3000, output_tokens=256
@@ -58,24 +57,7 @@ _FIXED_WEIGHTS = {
 _NO_CONSTRAINTS = ModelConstraints()
 
 
-class _Row(NamedTuple):
-    """A model's figures on one task type, flattened once per refresh so selection runs on plain floats."""
-
-    q: float
-    q_low: float
-    q_high: float
-    p50: float  # inf when unknown
-    p95: float  # inf when unknown
-    out_tokens: int
-    in_per_tok: float  # USD; -1 when the price is unknown
-    out_cost: float  # USD of the typical output
-    ctx: int  # 0 when unknown
-    source: ProfileSource
-    n: int
-    per_task: bool
-
-
-def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source: ProfileSource) -> _Row | None:
+def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source: ProfileSource) -> Row | None:
     if stats.quality_mean is None:
         return None
     interval = stats.quality_interval(QUALITY_Z) or (stats.quality_mean, stats.quality_mean)
@@ -87,7 +69,7 @@ def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source:
     else:
         in_tok = out_tok = -1.0
     out_tokens = round(stats.output_tokens) if stats.output_tokens is not None else _DEFAULT_OUTPUT_TOKENS
-    return _Row(
+    return Row(
         q=stats.quality_mean,
         q_low=interval[0],
         q_high=interval[1],
@@ -103,12 +85,13 @@ def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source:
     )
 
 
-def _money(x: float | None) -> str:
-    return "unknown" if x is None else f"${x:.4f}" if x >= 0.0001 else f"${x:.2e}"
-
-
-def _ms(x: float) -> str:
-    return "unknown" if math.isinf(x) else f"{x:.0f} ms"
+def _matrix(rows: list[Row]) -> np.ndarray:
+    """Rows as a float matrix (columns as in Row up to ctx), unknown latencies replaced by UNKNOWN_MS."""
+    if not rows:
+        return np.zeros((0, 9))
+    m = np.array([r[:9] for r in rows], dtype=float)
+    m[:, 3:5] = np.minimum(m[:, 3:5], UNKNOWN_MS)
+    return m
 
 
 class ModelRouter:
@@ -148,7 +131,8 @@ class ModelRouter:
         profiles = load_profiles(self.store if self._explicit is None else None, self._include_declared)
         profiles.update(self._explicit or {})
         self.profiles = profiles
-        self._tables: dict[TaskType, dict[str, _Row]] = {}
+        self._tables: dict[TaskType, dict[str, Row]] = {}
+        self._matrices: dict[TaskType, np.ndarray] = {}
         for task in TaskType:
             table = {}
             for name, profile in profiles.items():
@@ -156,7 +140,9 @@ class ModelRouter:
                 row = _row(profile, stats, per_task, profile.source)
                 if row is not None:
                     table[name] = row
+            table = dict(sorted(table.items()))  # candidate order = identifier order: ties break by name
             self._tables[task] = table
+            self._matrices[task] = _matrix(list(table.values()))
 
     def select_model(
         self,
@@ -171,99 +157,80 @@ class ModelRouter:
         task = task_type or classify_task(prompt)
         strategy = RoutingStrategy(strategy) if strategy else self.strategy
         weights = _FIXED_WEIGHTS.get(strategy, self.weights)
-        wq, ws, wc = weights.quality, weights.speed, weights.cost
         c = constraints or _NO_CONSTRAINTS
         table = self._tables[task]
+        no_profile: list[tuple[str, Row | None, float]] = []
         if available is None:
-            names: list[str] = list(table)
+            names, rows, m = list(table), list(table.values()), self._matrices[task]
         else:
-            names = [a.identifier if isinstance(a, ModelConfig) else a for a in available]
+            names = []
+            for a in available:
+                name = a.identifier if isinstance(a, ModelConfig) else a
+                if name in table or self.unprofiled is UnprofiledPolicy.PRIOR:
+                    names.append(name)
+                else:
+                    no_profile.append((name, None, -1.0))
+            names = sorted(set(names))
+            rows = [table.get(n) or self._prior_row for n in names]  # type: ignore[misc]
+            m = _matrix(rows)
+        used_prior = self.unprofiled is UnprofiledPolicy.PRIOR and any(r.source is ProfileSource.PRIOR for r in rows)
         ptok = max(1, round(len(prompt) / 4))
-        min_q = c.min_quality if c.min_quality is not None else -1.0
-        max_lat = c.max_latency_ms if c.max_latency_ms is not None else math.inf
-        max_cost = c.max_cost_usd
-        min_ctx = c.min_context_tokens or 0
-        prior = self._prior_row if self.unprofiled is UnprofiledPolicy.PRIOR else None
 
-        feasible: list[tuple[str, _Row, float]] = []  # cost -1: unknown
-        # One list per constraint, in CONSTRAINT_ORDER; the hot loop only appends (see benchmarks/router_speed.py).
-        lists: tuple[list[tuple[str, _Row | None, float]], ...] = ([], [], [], [], [], [])
-        no_profile, too_long, small_ctx, low_q, slow, costly = (lst.append for lst in lists)
-        keep = feasible.append
-        check_cost = max_cost is not None
-        for name in names:
-            row = table.get(name, prior)
-            if row is None:
-                no_profile((name, None, -1.0))
-                continue
-            q, q_low, _, _, p95, out_tokens, in_per_tok, out_cost, ctx = row[:9]
-            cost = ptok * in_per_tok + out_cost if in_per_tok >= 0 else -1.0
-            if ctx and ctx < ptok + out_tokens:
-                too_long((name, row, cost))
-            elif min_ctx and ctx < min_ctx:
-                small_ctx((name, row, cost))
-            elif q_low < min_q:
-                low_q((name, row, cost))
-            elif p95 > max_lat:
-                slow((name, row, cost))
-            elif check_cost and (cost < 0 or cost > max_cost):  # type: ignore[operator]
-                costly((name, row, cost))
-            else:
-                keep((name, row, cost))
-        removed = {k: lst for k, lst in zip(CONSTRAINT_ORDER, lists, strict=True) if lst}
-        if not feasible:
-            raise self._none_left(names, removed, c, ptok)
+        # Vectorised over candidates: code = the first constraint (index into CONSTRAINT_ORDER) a candidate fails.
+        # Later constraints are written first so that earlier ones overwrite them.
+        q, q_low, p50, p95, out, in_tok, out_cost, ctx = (m[:, i] for i in (0, 1, 3, 4, 5, 6, 7, 8))
+        known = in_tok >= 0
+        cost = np.where(known, ptok * in_tok + out_cost, -1.0)
+        code = np.zeros(len(rows), dtype=np.intp)
+        if c.max_cost_usd is not None:
+            code[~known | (cost > c.max_cost_usd)] = 5
+        if c.max_latency_ms is not None:
+            code[p95 > c.max_latency_ms] = 4
+        if c.min_quality is not None:
+            code[q_low < c.min_quality] = 3
+        if c.min_context_tokens:
+            code[ctx < c.min_context_tokens] = 2
+        code[(ctx > 0) & (ctx < ptok + out)] = 1
+        feasible = np.flatnonzero(code == 0)
+        counts = np.bincount(code, minlength=len(CONSTRAINT_ORDER)).tolist()
+        counts[0] = len(no_profile)
+        excluded = {k: n for k, n in zip(CONSTRAINT_ORDER, counts, strict=True) if n}
 
-        q_max = max(r.q for _, r, _ in feasible) or 1.0
-        p_min = min(r.p50 for _, r, _ in feasible)
-        known = [x for _, _, x in feasible if x >= 0]
-        c_min = min(known) if known else 0.0
-        scored = []
-        for name, row, cost in feasible:
-            nq = row.q / q_max
-            ns = p_min / row.p50 if row.p50 < math.inf and row.p50 > 0 else (1.0 if row.p50 == p_min else 0.0)
-            nc = (c_min + _COST_EPS) / (cost + _COST_EPS) if cost >= 0 else 0.0
-            score = wq * nq + ws * ns + wc * nc
-            scored.append((-score, -row.q, row.p50, cost if cost >= 0 else math.inf, name, row, nq, ns, nc))
-        scored.sort()
-        used_prior = prior is not None and any(n not in table for n in names)
-        return self._selection(task, task_type is not None, strategy, weights, scored, removed, ptok, names, used_prior)
+        def removed() -> dict[str, list[tuple[str, Row | None, float]]]:
+            out_: dict[str, list[tuple[str, Row | None, float]]] = {"profile": no_profile} if no_profile else {}
+            for i in np.flatnonzero(code).tolist():
+                out_.setdefault(CONSTRAINT_ORDER[code[i]], []).append((names[i], rows[i], float(cost[i])))
+            return out_
 
-    def _none_left(
-        self,
-        names: list[str],
-        removed: dict[str, list[tuple[str, _Row | None, float]]],
-        c: ModelConstraints,
-        ptok: int,
-    ) -> NoModelsMeetConstraints:
-        if not names:
-            return NoModelsMeetConstraints("available", "no candidate models were given")
-        binding = [k for k in CONSTRAINT_ORDER if k in removed][-1]
-        gone = removed[binding]
-        counts = ", ".join(f"{len(removed[k])} by {k}" for k in CONSTRAINT_ORDER if k in removed)
-        if binding == "profile":
-            detail = f"{', '.join(n for n, _, _ in gone[:5])} have no profile (unprofiled=exclude)"
-        elif binding == "context_limit":
-            name, row, _ = max(gone, key=lambda g: g[1].ctx if g[1] else 0)
-            detail = f"the prompt (~{ptok} tokens) plus output exceeds every context; largest {name}: {row.ctx if row else 0}"
-        elif binding == "min_context_tokens":
-            name, row, _ = max(gone, key=lambda g: g[1].ctx if g[1] else 0)
-            detail = f"min {c.min_context_tokens} tokens; largest {name}: {row.ctx if row and row.ctx else 'unknown'}"
-        elif binding == "min_quality":
-            name, row, _ = max(gone, key=lambda g: g[1].q_low if g[1] else 0)
-            low = row.q_low if row else 0.0
-            detail = f"min {c.min_quality}; best lower bound {name}: {low:.3f}"
-        elif binding == "max_latency_ms":
-            name, row, _ = min(gone, key=lambda g: g[1].p95 if g[1] else math.inf)
-            detail = f"max {c.max_latency_ms:g} ms; fastest p95 {name}: {_ms(row.p95 if row else math.inf)}"
-        else:
-            priced = [g for g in gone if g[2] >= 0]
-            if priced:
-                name, _, cost = min(priced, key=lambda g: g[2])
-                detail = f"max {_money(c.max_cost_usd)}; cheapest {name}: {_money(cost)} for ~{ptok} input tokens"
-            else:
-                detail = f"max {_money(c.max_cost_usd)}; no remaining candidate has a known price"
-        return NoModelsMeetConstraints(binding, f"{detail}; removed {counts}")
+        if feasible.size == 0:
+            raise none_left(names or [n for n, _, _ in no_profile], removed(), c, ptok)
+
+        fq, fp, fc, fk = q[feasible], p50[feasible], cost[feasible], known[feasible]
+        nq = fq / (fq.max() or 1.0)
+        ns = fp.min() / np.maximum(fp, 1e-9)
+        c_min = fc[fk].min() if fk.any() else 0.0
+        nc = np.where(fk, (c_min + _COST_EPS) / (np.where(fk, fc, 0.0) + _COST_EPS), 0.0)
+        score = weights.quality * nq + weights.speed * ns + weights.cost * nc
+        sort_cost = np.where(fk, fc, np.inf)
+        top = np.lexsort((feasible, sort_cost, fp, -fq, -score))[:4].tolist()
+        scored = [
+            (
+                -float(score[j]),
+                -float(fq[j]),
+                float(fp[j]),
+                float(sort_cost[j]),
+                names[feasible[j]],
+                rows[feasible[j]],
+                float(nq[j]),
+                float(ns[j]),
+                float(nc[j]),
+            )
+            for j in top
+        ]
+        lazy_removed = removed() if len(scored) < 4 else {}
+        return self._selection(
+            task, task_type is not None, strategy, weights, scored, lazy_removed, excluded, ptok, names, used_prior
+        )
 
     def _selection(
         self,
@@ -272,14 +239,14 @@ class ModelRouter:
         strategy: RoutingStrategy,
         weights: RoutingWeights,
         scored: list[tuple],  # type: ignore[type-arg]
-        removed: dict[str, list[tuple[str, _Row | None, float]]],
+        removed: dict[str, list[tuple[str, Row | None, float]]],
+        counts: dict[str, int],
         ptok: int,
         names: list[str],
         used_prior: bool,
     ) -> ModelSelection:
         neg_score, _, _, _, name, row, nq, ns, nc = scored[0]
         cost = scored[0][3] if scored[0][3] < math.inf else None
-        counts = {k: len(removed[k]) for k in CONSTRAINT_ORDER if k in removed}
         lines = [f"Task type {task} ({'given' if given else 'classified from the prompt'})."]
         w = (weights.quality, weights.speed, weights.cost)
         lines.append(
@@ -294,19 +261,19 @@ class ModelRouter:
         else:
             basis = f"its overall profile ({row.n} results; fewer than {self.min_task_samples} on {task})"
         lines.append(
-            f"Expected quality {row.q:.3f} (90% interval {row.q_low:.3f}-{row.q_high:.3f}), p50 {_ms(row.p50)}, "
-            f"p95 {_ms(row.p95)}, cost {_money(cost)} for ~{ptok}+{row.out_tokens} tokens, from {basis}."
+            f"Expected quality {row.q:.3f} (90% interval {row.q_low:.3f}-{row.q_high:.3f}), p50 {ms(row.p50)}, "
+            f"p95 {ms(row.p95)}, cost {money(cost)} for ~{ptok}+{row.out_tokens} tokens, from {basis}."
         )
         if counts:
             lines.append("Excluded " + ", ".join(f"{v} by {k}" for k, v in counts.items()) + ".")
-        alternatives = [self._alternative(scored[0], alt, w) for alt in scored[1:4]]
+        alternatives = [alternative(scored[0], alt, w) for alt in scored[1:4]]
         shown = [r[5] for r in scored[:4]]
         if len(alternatives) < 3:
-            excluded = [(k, g) for k in CONSTRAINT_ORDER for g in removed.get(k, [])]
-            excluded.sort(key=lambda kg: -(kg[1][1].q if kg[1][1] else -1))
-            excluded = excluded[: 3 - len(alternatives)]
-            alternatives += [_excluded(k, g, ptok) for k, g in excluded]
-            shown += [g[1] for _, g in excluded if g[1] is not None]
+            dropped = [(k, g) for k in CONSTRAINT_ORDER for g in removed.get(k, [])]
+            dropped.sort(key=lambda kg: -(kg[1][1].q if kg[1][1] else -1))
+            dropped = dropped[: 3 - len(alternatives)]
+            alternatives += [excluded(k, g, ptok) for k, g in dropped]
+            shown += [g[1] for _, g in dropped if g[1] is not None]
         notes = []
         sources = {r.source for r in shown}
         if ProfileSource.DECLARED in sources:
@@ -316,9 +283,10 @@ class ModelRouter:
             )
         if used_prior:
             p = self.prior
+            unknown = ", ".join(n for n in names if n not in self._tables[task])
             notes.append(
                 f"Models without a profile were scored with the prior (quality {p.quality_mean}, "
-                f"p95 {p.latency_p95_ms} ms, cost unknown): {', '.join(n for n in names if n not in self._tables[task])}."
+                f"p95 {p.latency_p95_ms} ms, cost unknown): {unknown}."
             )
         return ModelSelection(
             model=name,
@@ -344,57 +312,3 @@ class ModelRouter:
             candidates=len(names),
             excluded=counts,
         )
-
-    @staticmethod
-    def _alternative(win: tuple, alt: tuple, w: tuple[float, float, float]) -> Alternative:  # type: ignore[type-arg]
-        wrow, arow = win[5], alt[5]
-        wcost, acost = win[3], alt[3]
-        deltas = [(w[0] * (alt[6] - win[6]), "quality"), (w[1] * (alt[7] - win[7]), "speed")]
-        deltas.append((w[2] * (alt[8] - win[8]), "cost"))
-        figures = {
-            "quality": f"quality {arow.q:.3f} vs {wrow.q:.3f}",
-            "speed": f"p50 {_ms(arow.p50)} vs {_ms(wrow.p50)}",
-            "cost": f"cost {_money(None if acost == math.inf else acost)} vs {_money(None if wcost == math.inf else wcost)}",
-        }
-        worse = [f"{figures[k]} ({d:+.3f})" for d, k in sorted(deltas) if d < -5e-4]
-        better = [f"{figures[k]} ({d:+.3f})" for d, k in sorted(deltas, reverse=True) if d > 5e-4]
-        reason = f"score {-alt[0]:.3f} vs {-win[0]:.3f}"
-        if worse:
-            reason += ": lost on " + "; ".join(worse)
-        else:
-            reason += ": tied on score, lost the tie-break (quality, latency, cost, name)"
-        if better:
-            reason += "; its better " + "; ".join(better) + " did not make up for it"
-        return Alternative(
-            model=alt[4],
-            score=-alt[0],
-            expected_quality=arow.q,
-            latency_p95_ms=None if math.isinf(arow.p95) else arow.p95,
-            estimated_cost_usd=None if acost == math.inf else acost,
-            reason=reason,
-        )
-
-
-def _excluded(constraint: str, entry: tuple[str, _Row | None, float], ptok: int) -> Alternative:
-    name, row, cost = entry
-    if row is None:
-        why = "no profile (unprofiled=exclude)"
-    elif constraint == "context_limit":
-        why = f"context {row.ctx} tokens is too small for ~{ptok} prompt + {row.out_tokens} output tokens"
-    elif constraint == "min_context_tokens":
-        why = f"context {row.ctx or 'unknown'} tokens below the minimum"
-    elif constraint == "min_quality":
-        why = f"quality lower bound {row.q_low:.3f} below the minimum"
-    elif constraint == "max_latency_ms":
-        why = f"p95 latency {_ms(row.p95)} above the maximum"
-    else:
-        why = f"estimated cost {_money(cost if cost >= 0 else None)} above the maximum"
-    return Alternative(
-        model=name,
-        score=None,
-        expected_quality=row.q if row else None,
-        latency_p95_ms=None if row is None or math.isinf(row.p95) else row.p95,
-        estimated_cost_usd=cost if cost >= 0 else None,
-        excluded_by=constraint,
-        reason=f"excluded by {constraint}: {why}",
-    )

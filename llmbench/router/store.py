@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -217,7 +217,9 @@ class SqlProfileStore:
             Column("data", Text, nullable=True),  # NULL: a placeholder row created to be locked
             Column("updated_at", DateTime(timezone=True), nullable=True),
         )
-        meta = Table("llmbench_meta", self._metadata, Column("key", String(64), primary_key=True), Column("value", Integer))
+        meta = Table(
+            "llmbench_meta", self._metadata, Column("key", String(64), primary_key=True), Column("value", Integer)
+        )
         return table, meta
 
     def _errors(self) -> tuple[type[Exception], ...]:
@@ -230,6 +232,9 @@ class SqlProfileStore:
 
         try:
             with self._engine.begin() as conn:
+                if self._engine.dialect.name == "postgresql":
+                    # Two workers opening a new database at once would both CREATE TABLE; serialise them.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7201508)")
                 self._metadata.create_all(conn)
                 row = conn.execute(select(self._meta_table.c.value).where(self._meta_table.c.key == "schema")).first()
                 if row is None:

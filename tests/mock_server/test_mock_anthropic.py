@@ -15,7 +15,9 @@ HEADERS = {"anthropic-version": "2023-06-01"}
 
 def _messages(s: MockServer, headers: dict[str, str] | None = None, **body: object) -> httpx.Response:
     payload = {"model": "claude-mock", "max_tokens": 200, "messages": [{"role": "user", "content": PROMPT}], **body}
-    return httpx.post(f"{s.anthropic_base_url}/v1/messages", json=payload, headers=HEADERS if headers is None else headers)
+    return httpx.post(
+        f"{s.anthropic_base_url}/v1/messages", json=payload, headers=HEADERS if headers is None else headers
+    )
 
 
 def _events(response: httpx.Response) -> list[tuple[str, dict]]:
@@ -59,12 +61,20 @@ def test_max_tokens_truncates_with_stop_reason_max_tokens() -> None:
 
 
 def test_stream_events_in_order_and_usage() -> None:
-    with MockServer() as s, httpx.stream(
-        "POST",
-        f"{s.anthropic_base_url}/v1/messages",
-        json={"model": "claude-mock", "max_tokens": 100, "stream": True, "messages": [{"role": "user", "content": PROMPT}]},
-        headers=HEADERS,
-    ) as response:
+    with (
+        MockServer() as s,
+        httpx.stream(
+            "POST",
+            f"{s.anthropic_base_url}/v1/messages",
+            json={
+                "model": "claude-mock",
+                "max_tokens": 100,
+                "stream": True,
+                "messages": [{"role": "user", "content": PROMPT}],
+            },
+            headers=HEADERS,
+        ) as response,
+    ):
         events = _events(response)
     names = [n for n, _ in events]
     assert names[:3] == ["message_start", "content_block_start", "ping"]
@@ -123,13 +133,15 @@ def test_context_window_counts_prompt_and_max_tokens() -> None:
     assert "exceed context limit" in too_long.json()["error"]["message"]
 
 
-def test_api_key_uses_x_api_key_header() -> None:
+def test_api_key_in_x_api_key_or_bearer_header() -> None:
     with MockServer(MockServerConfig(require_api_key="k1")) as s:
         missing = _messages(s)
         wrong = _messages(s, headers={**HEADERS, "x-api-key": "nope"})
-        bearer = _messages(s, headers={**HEADERS, "Authorization": "Bearer k1"})
+        wrong_bearer = _messages(s, headers={**HEADERS, "Authorization": "Bearer nope"})
         right = _messages(s, headers={**HEADERS, "x-api-key": "k1"})
-    for response in (missing, wrong, bearer):
+        bearer = _messages(s, headers={**HEADERS, "Authorization": "Bearer k1"})  # what recent SDKs send
+    assert bearer.status_code == 200
+    for response in (missing, wrong, wrong_bearer):
         assert response.status_code == 401
         assert response.json()["error"]["type"] == "authentication_error"
     assert right.status_code == 200

@@ -47,9 +47,7 @@ def test_streams_ndjson_by_default() -> None:
 
 def test_num_predict_truncates_with_done_reason_length() -> None:
     with MockServer() as s:
-        body = httpx.post(
-            f"{s.ollama_base_url}/api/chat", json=_body(stream=False, options={"num_predict": 4})
-        ).json()
+        body = httpx.post(f"{s.ollama_base_url}/api/chat", json=_body(stream=False, options={"num_predict": 4})).json()
     assert body["done_reason"] == "length" and body["eval_count"] == 4
     assert count_tokens(body["message"]["content"]) == 4
 

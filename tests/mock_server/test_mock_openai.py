@@ -87,16 +87,19 @@ def test_max_tokens_truncates_with_finish_reason_length(field: str) -> None:
 
 
 def test_stream_sends_role_then_content_then_usage_and_done() -> None:
-    with MockServer() as s, httpx.stream(
-        "POST",
-        f"{s.openai_base_url}/chat/completions",
-        json={
-            "model": "gpt-mock-mini",
-            "messages": [{"role": "user", "content": PROMPT}],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        },
-    ) as response:
+    with (
+        MockServer() as s,
+        httpx.stream(
+            "POST",
+            f"{s.openai_base_url}/chat/completions",
+            json={
+                "model": "gpt-mock-mini",
+                "messages": [{"role": "user", "content": PROMPT}],
+                "stream": True,
+                "stream_options": {"include_usage": True},
+            },
+        ) as response,
+    ):
         assert response.headers["content-type"].startswith("text/event-stream")
         data = _sse(response)
     assert data[-1] == "[DONE]"
@@ -115,11 +118,14 @@ def test_stream_sends_role_then_content_then_usage_and_done() -> None:
 
 
 def test_stream_without_include_usage_has_no_usage_chunk() -> None:
-    with MockServer() as s, httpx.stream(
-        "POST",
-        f"{s.openai_base_url}/chat/completions",
-        json={"model": "gpt-mock-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True},
-    ) as response:
+    with (
+        MockServer() as s,
+        httpx.stream(
+            "POST",
+            f"{s.openai_base_url}/chat/completions",
+            json={"model": "gpt-mock-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+        ) as response,
+    ):
         chunks = [json.loads(d) for d in _sse(response)[:-1]]
     assert all(c["choices"] for c in chunks) and all("usage" not in c for c in chunks)
 
@@ -262,7 +268,6 @@ def test_requests_are_recorded_with_model_and_mock_headers() -> None:
     assert "authorization" in record.header_names and "sk-123" not in repr(record)
 
 
-
 def test_async_context_manager() -> None:
     import asyncio
 
@@ -292,5 +297,29 @@ def test_load_mock_config_errors_name_the_field(tmp_path) -> None:  # type: igno
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[[models]]\nname = "a"\nlatency_ms = -1\n')
-    with pytest.raises(ConfigError, match="models.0.latency_ms"):
+    with pytest.raises(ConfigError, match=r"models\.0\.latency_ms"):
         load_mock_config(bad)
+
+
+def test_run_mock_server_serves_in_the_foreground(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "mock.toml"
+    config.write_text('[[models]]\nname = "cli-model"\nlatency_ms = 1\n')
+    code = (
+        "from llmbench.mock_server import load_mock_config, run_mock_server; "
+        f"run_mock_server('127.0.0.1', {port}, load_mock_config({str(config)!r}))"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "llmbench mock server on" in (process.stdout.readline() if process.stdout else "")
+        response = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5)
+        assert [m["id"] for m in response.json()["data"]] == ["cli-model"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

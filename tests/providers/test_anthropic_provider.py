@@ -58,7 +58,12 @@ def test_request_shape_system_top_level_and_headers(messages) -> None:
     body = {
         "content": [{"type": "text", "text": "hi"}],
         "stop_reason": "end_turn",
-        "usage": {"input_tokens": 3, "output_tokens": 1, "cache_read_input_tokens": 10, "cache_creation_input_tokens": 2},
+        "usage": {
+            "input_tokens": 3,
+            "output_tokens": 1,
+            "cache_read_input_tokens": 10,
+            "cache_creation_input_tokens": 2,
+        },
     }
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -99,11 +104,13 @@ def test_api_key_env_default(stream: bool, monkeypatch: pytest.MonkeyPatch, mess
         seen.append(request)
         if stream:
             return httpx.Response(200, content=sse, headers={"content-type": "text/event-stream"})
-        return httpx.Response(200, json={"content": [{"type": "text", "text": "ok"}], "usage": {
-            "input_tokens": 2, "output_tokens": 1}})
+        return httpx.Response(
+            200, json={"content": [{"type": "text", "text": "ok"}], "usage": {"input_tokens": 2, "output_tokens": 1}}
+        )
 
-    completion = _generate(ModelConfig(provider="anthropic", model="c", stream=stream), httpx.MockTransport(handler),
-                           messages)
+    completion = _generate(
+        ModelConfig(provider="anthropic", model="c", stream=stream), httpx.MockTransport(handler), messages
+    )
     assert seen[0].headers["x-api-key"] == "sk-ant-from-env"
     assert completion.text == "ok"
     assert (completion.usage.input_tokens, completion.usage.output_tokens) == (2, 1)

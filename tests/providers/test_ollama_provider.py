@@ -51,7 +51,9 @@ def test_stream_flag_always_sent_and_options(messages) -> None:
         return httpx.Response(200, json=reply)
 
     async def go() -> Completion:
-        provider = OllamaProvider(ModelConfig(provider="ollama", model="m", stop=["x"]), transport=httpx.MockTransport(handler))
+        provider = OllamaProvider(
+            ModelConfig(provider="ollama", model="m", stop=["x"]), transport=httpx.MockTransport(handler)
+        )
         try:
             return await provider.generate(GenerateRequest(messages=messages))
         finally:

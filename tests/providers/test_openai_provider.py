@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 import llmbench.providers.http as http_module
+import llmbench.providers.http_errors as http_errors_module
 from llmbench.mock_server import MockServer, MockServerConfig, count_tokens
 from llmbench.providers.openai import OpenAIProvider
 from llmbench.types import ChatMessage, Completion, GenerateRequest, ModelConfig
@@ -55,7 +56,9 @@ def test_key_from_env_var_is_accepted(call, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("LLMBENCH_TEST_OPENAI_KEY", "sk-test-right")
     with MockServer(MockServerConfig(require_api_key="sk-test-right")) as server:
         config = ModelConfig(
-            provider="openai", model="gpt-mock-mini", base_url=server.openai_base_url,
+            provider="openai",
+            model="gpt-mock-mini",
+            base_url=server.openai_base_url,
             api_key_env="LLMBENCH_TEST_OPENAI_KEY",
         )
         assert call(config).usage.output_tokens > 0
@@ -82,12 +85,19 @@ def _generate(provider: OpenAIProvider, messages: list[ChatMessage]) -> Completi
 
 
 def test_request_shape(messages) -> None:
-    body = {"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}], "usage": {
-        "prompt_tokens": 7, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 5}}}
+    body = {
+        "choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 5}},
+    }
     seen, transport = _capture([httpx.Response(200, json=body)])
     config = ModelConfig(
-        provider="openai", model="m", api_key=SecretStr("sk-abc"), stop=["\n\n"], headers={"x-extra": "1"},
-        temperature=0.2, max_tokens=50,
+        provider="openai",
+        model="m",
+        api_key=SecretStr("sk-abc"),
+        stop=["\n\n"],
+        headers={"x-extra": "1"},
+        temperature=0.2,
+        max_tokens=50,
     )
     completion = _generate(OpenAIProvider(config, transport=transport), messages)
     request = seen[0]
@@ -128,5 +138,7 @@ def test_missing_usage_is_estimated(messages, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_public_api_is_what_it_claims() -> None:
-    for name in http_module.__all__:
-        assert hasattr(http_module, name), name
+    for module in (http_module, http_errors_module):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+    assert set(http_errors_module.__all__) <= set(http_module.__all__)  # providers import one module

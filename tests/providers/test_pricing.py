@@ -8,6 +8,7 @@ import threading
 import pytest
 from genai_prices import data_snapshot
 
+from llmbench import pricing
 from llmbench.execution import ModelRunner, RetryPolicy, build_request
 from llmbench.mock_server import count_tokens
 from llmbench.pricing import cost_usd, resolve_price
@@ -78,10 +79,16 @@ def test_unknown_provider_is_unknown_not_zero() -> None:
     assert resolve_price(ModelConfig(provider="nowhere", model="gpt-4o-ish")) is None
 
 
-def test_lookup_is_offline() -> None:
-    resolve_price(ModelConfig(provider="openai", model="gpt-4o"))
+def test_lookup_is_offline_and_ignores_fetched_snapshots() -> None:
+    # As if another library had fetched prices with genai-prices' UpdatePrices: an (empty) auto-updated snapshot.
+    data_snapshot.set_custom_snapshot(data_snapshot.DataSnapshot(providers=[], from_auto_update=True))
+    pricing._genai_price.cache_clear()
+    try:
+        assert resolve_price(ModelConfig(provider="openai", model="gpt-4o")) is not None
+    finally:
+        data_snapshot.set_custom_snapshot(None)
+        pricing._genai_price.cache_clear()
     assert not any(t.name.startswith("genai_prices") for t in threading.enumerate())
-    assert not data_snapshot.get_snapshot().from_auto_update
 
 
 def test_cached_tokens_use_cached_price() -> None:

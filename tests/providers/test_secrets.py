@@ -30,7 +30,9 @@ def canary(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) ->
 
 
 def _config(server: MockServer, provider: str) -> ModelConfig:
-    return ModelConfig(provider=provider, model=MODELS[provider], base_url=getattr(server, URLS[provider]), api_key_env=ENV)
+    return ModelConfig(
+        provider=provider, model=MODELS[provider], base_url=getattr(server, URLS[provider]), api_key_env=ENV
+    )
 
 
 def _run(config: ModelConfig) -> ModelResult:
@@ -100,6 +102,8 @@ def test_key_hidden_in_raised_exception_and_provider_repr(canary: str, caplog, c
 
 def test_missing_env_var_names_the_variable_not_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV, raising=False)
-    result = _run(ModelConfig(provider="openai", model="gpt-mock-mini", base_url="http://127.0.0.1:9/v1", api_key_env=ENV))
+    result = _run(
+        ModelConfig(provider="openai", model="gpt-mock-mini", base_url="http://127.0.0.1:9/v1", api_key_env=ENV)
+    )
     assert result.error_type == "AuthenticationError"
     assert result.error and ENV in result.error

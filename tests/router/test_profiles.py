@@ -5,9 +5,9 @@ import pytest
 from llmbench.errors import ConfigError
 from llmbench.router import (
     JsonProfileStore,
+    ModelConstraints,
     ModelProfile,
     ModelRouter,
-    ModelConstraints,
     Observation,
     ProfileSource,
     TaskStats,

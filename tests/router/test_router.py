@@ -169,7 +169,9 @@ def test_unprofiled_models_are_excluded_or_scored_with_a_prior_and_said_so(trio)
     assert selection.alternatives[0].excluded_by == "profile"
 
     prior = TaskStats(quality_mean=0.9, quality_stderr=0.1, latency_p50_ms=300, latency_p95_ms=900)
-    router = ModelRouter(profiles=trio, strategy=RoutingStrategy.QUALITY, unprofiled=UnprofiledPolicy.PRIOR, prior=prior)
+    router = ModelRouter(
+        profiles=trio, strategy=RoutingStrategy.QUALITY, unprofiled=UnprofiledPolicy.PRIOR, prior=prior
+    )
     selection = router.select_model(PROMPT, [ModelConfig(provider="p", model="unknown"), "p/cheap"])
     assert selection.model == "p/unknown"
     assert selection.profile_source == ProfileSource.PRIOR

@@ -1,0 +1,50 @@
+"""Flow ``refresh-router-profiles``: a probe benchmark whose only purpose is to keep router profiles current."""
+
+from __future__ import annotations
+
+from prefect import flow
+from pydantic import BaseModel, Field
+
+from flows.pipeline import run_pipeline
+from llmbench.config import load_config
+from llmbench.datasets import load_dataset
+from llmbench.runs import BenchmarkRequest, resolve_settings
+from tasks.log import log_profile_changes, publish_artifacts
+from tasks.profiles import snapshot_profiles, update_profiles
+
+__all__ = ["RefreshRequest", "refresh_router_profiles"]
+
+
+class RefreshRequest(BaseModel):
+    """Empty fields take the probe dataset and models from [prefect] in llmbench.toml."""
+
+    dataset: str | None = Field(default=None, description="Probe dataset; empty uses [prefect] refresh_dataset")
+    models: list[str] | None = Field(default=None, description="Empty uses [prefect] refresh_models")
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N items")
+
+
+@flow(name="refresh-router-profiles", log_prints=True)
+async def refresh_router_profiles(request: RefreshRequest | None = None) -> list[str]:
+    """Benchmark the probe models, fold the results into the profiles, and record before/after in MLflow."""
+    request = request or RefreshRequest()
+    config = load_config()
+    probe = BenchmarkRequest(
+        dataset=request.dataset or config.prefect.refresh_dataset,
+        models=request.models or config.prefect.refresh_models,
+        limit=request.limit,
+    )
+    settings = resolve_settings(probe, config)
+    dataset = load_dataset(probe.dataset)
+    items = dataset.items[: probe.limit] if probe.limit else dataset.items
+    result = await run_pipeline(f"refresh:{dataset.name}", items, settings)
+    await publish_artifacts(result, key_prefix="refresh")
+    location = config.profiles_location()
+    before = snapshot_profiles(location)
+    changed = update_profiles(result, location, config.orchestration.profile_update_weight)
+    after = snapshot_profiles(location)
+    if config.tracking.enabled:
+        log_profile_changes(
+            before, after, experiment=config.tracking.profiles_experiment, tracking_uri=config.tracking_uri()
+        )
+    print(f"updated {len(changed)} profiles in {location}: {', '.join(changed)}")
+    return changed
