@@ -246,6 +246,30 @@ def mock_server(
         run_mock_server(host, port, load_mock_config(config) if config else None)
 
 
+def _register_routing() -> None:
+    from llmbench.routing_cli import profiles_app, route
+
+    app.command("route")(_guarded(route))
+    app.add_typer(profiles_app, name="profiles")
+    for command in profiles_app.registered_commands:
+        command.callback = _guarded(command.callback)  # type: ignore[arg-type]
+
+
+def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """The same command, with expected failures turned into one line and exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with _user_errors():
+            fn(*args, **kwargs)
+
+    return wrapper
+
+
+_register_routing()
+
+
 def main() -> None:
     app()
 

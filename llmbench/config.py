@@ -25,6 +25,7 @@ __all__ = [
     "ModelEntry",
     "OrchestrationConfig",
     "PrefectConfig",
+    "RouterConfig",
     "RoutingStrategyName",
     "TrackingConfig",
     "find_config_path",
@@ -87,6 +88,18 @@ class PrefectConfig(BaseModel):
     )
 
 
+class RouterConfig(BaseModel):
+    """``[router]``: weights of the balanced strategy and what to do with models that have no profile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quality_weight: float = Field(default=0.5, ge=0, le=1)
+    speed_weight: float = Field(default=0.25, ge=0, le=1)
+    cost_weight: float = Field(default=0.25, ge=0, le=1)
+    unprofiled: Literal["exclude", "prior"] = "exclude"
+    min_task_samples: int = Field(default=5, ge=1, le=10_000)
+
+
 class ModelEntry(BaseModel):
     """A ``[models.<name>]`` table: a named model with its endpoint, key variable, defaults and price."""
 
@@ -96,6 +109,7 @@ class ModelEntry(BaseModel):
     model: str
     base_url: str | None = None
     api_key_env: str | None = None
+    api_key_block: str | None = None
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int = Field(default=1000, ge=1)
     top_p: float = Field(default=1.0, gt=0, le=1)
@@ -120,6 +134,7 @@ class LLMBenchConfig(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     prefect: PrefectConfig = Field(default_factory=PrefectConfig)
+    router: RouterConfig = Field(default_factory=RouterConfig)
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True, description="The file this came from")
 

@@ -97,6 +97,7 @@ class ModelConfig(BaseModel):
     stop: list[str] = Field(default_factory=list)
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, description="Name of the environment variable holding the key")
+    api_key_block: str | None = Field(default=None, description="Name of a Prefect Secret block holding the key")
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
     price: Price | None = None
     headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers (never put keys here)")

@@ -8,6 +8,8 @@ from contextlib import AsyncExitStack
 
 from prefect import task
 from prefect.concurrency.asyncio import concurrency
+from prefect.states import State
+from pydantic import SecretStr
 
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
@@ -27,11 +29,28 @@ def shared_semaphore(run_key: str, size: int) -> asyncio.Semaphore:
     return _semaphores.setdefault(run_key, asyncio.Semaphore(size))
 
 
+async def _with_secret_block_key(model: ModelConfig) -> ModelConfig:
+    """Load the key from the Prefect Secret block the config names; it stays a SecretStr, never a parameter."""
+    if model.api_key_block is None or model.api_key is not None:
+        return model
+    from prefect.blocks.system import Secret
+
+    block = await Secret.aload(model.api_key_block)
+    return model.model_copy(update={"api_key": SecretStr(block.get())})
+
+
+def _retry_unless_timed_out(task: object, task_run: object, state: State) -> bool:
+    """Calls are already retried one by one inside the task; re-running a task that hit its timeout would only
+    double the wait, so only infrastructure failures (e.g. the Prefect API) get a task-level retry."""
+    return not isinstance(state.data, TimeoutError) and state.name != "TimedOut"
+
+
 @task(
     name="execute-model",
     task_run_name="execute {model.provider}/{model.model}",
     retries=2,
     retry_delay_seconds=[2, 10],
+    retry_condition_fn=_retry_unless_timed_out,
     cache_policy=None,
 )
 async def execute_model(
@@ -48,6 +67,7 @@ async def execute_model(
     ``provider_slots`` slots of the provider's Prefect global concurrency limit are held for the whole task,
     so calls in flight per provider stay under the limit across flows and workers.
     """
+    model = await _with_secret_block_key(model)
     slots = min(concurrency_limit, len(items), provider_slots or concurrency_limit)
     runner = ModelRunner(
         model,

@@ -19,10 +19,10 @@ that removed the last candidates, with the closest one it removed.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Iterable, Mapping
-
-import numpy as np
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from llmbench.router.classifier import classify_task
 from llmbench.router.explain import CONSTRAINT_ORDER, UNKNOWN_MS, Row, alternative, excluded, money, ms, none_left
@@ -85,13 +85,97 @@ def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source:
     )
 
 
-def _matrix(rows: list[Row]) -> np.ndarray:
-    """Rows as a float matrix (columns as in Row up to ctx), unknown latencies replaced by UNKNOWN_MS."""
-    if not rows:
-        return np.zeros((0, 9))
-    m = np.array([r[:9] for r in rows], dtype=float)
-    m[:, 3:5] = np.minimum(m[:, 3:5], UNKNOWN_MS)
-    return m
+class _Flat(NamedTuple):
+    """The figures of a :class:`Row` that screening and scoring read, as plain floats (unknown latency clamped)."""
+
+    q: float
+    q_low: float
+    p50: float  # UNKNOWN_MS when unknown
+    p95: float  # UNKNOWN_MS when unknown
+    out_tokens: float
+    in_per_tok: float  # -1 when the price is unknown
+    out_cost: float
+    ctx: float  # 0 when unknown
+
+
+def _flat(row: Row) -> _Flat:
+    return _Flat(
+        float(row.q),
+        float(row.q_low),
+        float(min(row.p50, UNKNOWN_MS)),
+        float(min(row.p95, UNKNOWN_MS)),
+        float(row.out_tokens),
+        float(row.in_per_tok),
+        float(row.out_cost),
+        float(row.ctx),
+    )
+
+
+def _cost(f: _Flat, ptok: int) -> float:
+    """Estimated USD of a request with ``ptok`` prompt tokens; -1 when the price is unknown."""
+    return ptok * f.in_per_tok + f.out_cost if f.in_per_tok >= 0 else -1.0
+
+
+def _screen(
+    flats: Sequence[_Flat], ptok: int, c: ModelConstraints
+) -> tuple[list[tuple[int, float, float, float]], tuple[list[int], ...]]:
+    """Candidates that pass every constraint as (index, quality, p50, cost or -1), and the indices each removed.
+
+    ``failed[k]`` holds, in candidate order, the candidates whose first failed constraint is ``CONSTRAINT_ORDER[k]``
+    (``failed[0]``, no profile, is the caller's to fill). A plain loop: for ~100 candidates it beats numpy, whose
+    per-call overhead outweighs the arithmetic.
+    """
+    min_ctx = c.min_context_tokens or 0
+    min_q = -math.inf if c.min_quality is None else c.min_quality
+    max_lat = math.inf if c.max_latency_ms is None else c.max_latency_ms
+    max_cost = c.max_cost_usd
+    feasible: list[tuple[int, float, float, float]] = []
+    failed: tuple[list[int], ...] = ([], [], [], [], [], [])
+    for i, (q, q_low, p50, p95, out, in_tok, out_cost, ctx) in enumerate(flats):
+        if ctx and ctx < ptok + out:
+            failed[1].append(i)
+        elif ctx < min_ctx:
+            failed[2].append(i)
+        elif q_low < min_q:
+            failed[3].append(i)
+        elif p95 > max_lat:
+            failed[4].append(i)
+        elif in_tok < 0:
+            if max_cost is None:
+                feasible.append((i, q, p50, -1.0))
+            else:
+                failed[5].append(i)
+        else:
+            cost = ptok * in_tok + out_cost
+            if max_cost is not None and cost > max_cost:
+                failed[5].append(i)
+            else:
+                feasible.append((i, q, p50, cost))
+    return feasible, failed
+
+
+def _top4(
+    feasible: list[tuple[int, float, float, float]], w: RoutingWeights
+) -> list[tuple[float, float, float, float, int, float, float, float]]:
+    """The four best as (-score, -quality, p50, cost or inf, index, quality, speed, cost terms), best first.
+
+    Sorting on the tuple's head breaks ties by higher quality, lower latency, lower cost, then candidate order.
+    """
+    q_max = max([f[1] for f in feasible]) or 1.0
+    p_min = min([f[2] for f in feasible])
+    known = [f[3] for f in feasible if f[3] >= 0]  # a known cost is never negative
+    c_min = (min(known) if known else 0.0) + _COST_EPS
+    wq, ws, wc = w.quality, w.speed, w.cost
+    keys = []
+    for i, q, p50, cost in feasible:
+        nq = q / q_max
+        ns = p_min / (p50 if p50 > 1e-9 else 1e-9)
+        if cost >= 0:
+            nc = c_min / (cost + _COST_EPS)
+            keys.append((-(wq * nq + ws * ns + wc * nc), -q, p50, cost, i, nq, ns, nc))
+        else:
+            keys.append((-(wq * nq + ws * ns + wc * 0.0), -q, p50, math.inf, i, nq, ns, 0.0))
+    return heapq.nsmallest(4, keys) if len(keys) > 8 else sorted(keys)[:4]
 
 
 class ModelRouter:
@@ -124,6 +208,7 @@ class ModelRouter:
         self._explicit = dict(profiles) if profiles is not None else None
         self._include_declared = include_declared if include_declared is not None else profiles is None
         self._prior_row = _row(None, prior, False, ProfileSource.PRIOR)
+        self._prior_flat = _flat(self._prior_row) if self._prior_row is not None else None
         self.refresh()
 
     def refresh(self) -> None:
@@ -132,7 +217,8 @@ class ModelRouter:
         profiles.update(self._explicit or {})
         self.profiles = profiles
         self._tables: dict[TaskType, dict[str, Row]] = {}
-        self._matrices: dict[TaskType, np.ndarray] = {}
+        self._flats: dict[TaskType, dict[str, _Flat]] = {}
+        self._all: dict[TaskType, tuple[list[str], list[Row], list[_Flat]]] = {}
         for task in TaskType:
             table = {}
             for name, profile in profiles.items():
@@ -142,7 +228,8 @@ class ModelRouter:
                     table[name] = row
             table = dict(sorted(table.items()))  # candidate order = identifier order: ties break by name
             self._tables[task] = table
-            self._matrices[task] = _matrix(list(table.values()))
+            self._flats[task] = {name: _flat(row) for name, row in table.items()}
+            self._all[task] = (list(table), list(table.values()), list(self._flats[task].values()))
 
     def select_model(
         self,
@@ -161,71 +248,38 @@ class ModelRouter:
         table = self._tables[task]
         no_profile: list[tuple[str, Row | None, float]] = []
         if available is None:
-            names, rows, m = list(table), list(table.values()), self._matrices[task]
+            names, rows, flats = self._all[task]
         else:
-            names = []
+            chosen = []
             for a in available:
                 name = a.identifier if isinstance(a, ModelConfig) else a
                 if name in table or self.unprofiled is UnprofiledPolicy.PRIOR:
-                    names.append(name)
+                    chosen.append(name)
                 else:
                     no_profile.append((name, None, -1.0))
-            names = sorted(set(names))
+            names = sorted(set(chosen))
             rows = [table.get(n) or self._prior_row for n in names]  # type: ignore[misc]
-            m = _matrix(rows)
+            task_flats = self._flats[task]
+            flats = [task_flats.get(n) or self._prior_flat for n in names]  # type: ignore[misc]
         used_prior = self.unprofiled is UnprofiledPolicy.PRIOR and any(r.source is ProfileSource.PRIOR for r in rows)
         ptok = max(1, round(len(prompt) / 4))
-
-        # Vectorised over candidates: code = the first constraint (index into CONSTRAINT_ORDER) a candidate fails.
-        # Later constraints are written first so that earlier ones overwrite them.
-        q, q_low, p50, p95, out, in_tok, out_cost, ctx = (m[:, i] for i in (0, 1, 3, 4, 5, 6, 7, 8))
-        known = in_tok >= 0
-        cost = np.where(known, ptok * in_tok + out_cost, -1.0)
-        code = np.zeros(len(rows), dtype=np.intp)
-        if c.max_cost_usd is not None:
-            code[~known | (cost > c.max_cost_usd)] = 5
-        if c.max_latency_ms is not None:
-            code[p95 > c.max_latency_ms] = 4
-        if c.min_quality is not None:
-            code[q_low < c.min_quality] = 3
-        if c.min_context_tokens:
-            code[ctx < c.min_context_tokens] = 2
-        code[(ctx > 0) & (ctx < ptok + out)] = 1
-        feasible = np.flatnonzero(code == 0)
-        counts = np.bincount(code, minlength=len(CONSTRAINT_ORDER)).tolist()
-        counts[0] = len(no_profile)
-        excluded = {k: n for k, n in zip(CONSTRAINT_ORDER, counts, strict=True) if n}
+        feasible, failed = _screen(flats, ptok, c)
+        excluded = {k: len(f) for k, f in zip(CONSTRAINT_ORDER, failed, strict=True) if f}
+        if no_profile:
+            excluded = {"profile": len(no_profile), **excluded}
 
         def removed() -> dict[str, list[tuple[str, Row | None, float]]]:
-            out_: dict[str, list[tuple[str, Row | None, float]]] = {"profile": no_profile} if no_profile else {}
-            for i in np.flatnonzero(code).tolist():
-                out_.setdefault(CONSTRAINT_ORDER[code[i]], []).append((names[i], rows[i], float(cost[i])))
-            return out_
+            out: dict[str, list[tuple[str, Row | None, float]]] = {"profile": no_profile} if no_profile else {}
+            for k, indices in zip(CONSTRAINT_ORDER[1:], failed[1:], strict=True):
+                if indices:
+                    out[k] = [(names[i], rows[i], _cost(flats[i], ptok)) for i in indices]
+            return out
 
-        if feasible.size == 0:
+        if not feasible:
             raise none_left(names or [n for n, _, _ in no_profile], removed(), c, ptok)
-
-        fq, fp, fc, fk = q[feasible], p50[feasible], cost[feasible], known[feasible]
-        nq = fq / (fq.max() or 1.0)
-        ns = fp.min() / np.maximum(fp, 1e-9)
-        c_min = fc[fk].min() if fk.any() else 0.0
-        nc = np.where(fk, (c_min + _COST_EPS) / (np.where(fk, fc, 0.0) + _COST_EPS), 0.0)
-        score = weights.quality * nq + weights.speed * ns + weights.cost * nc
-        sort_cost = np.where(fk, fc, np.inf)
-        top = np.lexsort((feasible, sort_cost, fp, -fq, -score))[:4].tolist()
         scored = [
-            (
-                -float(score[j]),
-                -float(fq[j]),
-                float(fp[j]),
-                float(sort_cost[j]),
-                names[feasible[j]],
-                rows[feasible[j]],
-                float(nq[j]),
-                float(ns[j]),
-                float(nc[j]),
-            )
-            for j in top
+            (neg_score, neg_q, p50, cost, names[i], rows[i], nq, ns, nc)
+            for neg_score, neg_q, p50, cost, i, nq, ns, nc in _top4(feasible, weights)
         ]
         lazy_removed = removed() if len(scored) < 4 else {}
         return self._selection(
