@@ -42,7 +42,7 @@ format: install
 serve: install ## Prefect server + work pool + worker + deployments on localhost
 	$(BIN)/python -m deployments.local serve
 
-stop: install
+stop:
 	$(BIN)/python -m deployments.local stop
 
 mlflow-ui: install ## MLflow UI on the local store

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,10 +54,9 @@ def _is_prefect_process(pid: int) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    try:  # reap it if it is our own child, or it would linger as a zombie that still "exists"
+    # Reap it if it is our own child, or it would linger as a zombie that still "exists".
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,10 +75,8 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -231,10 +229,8 @@ class LocalStack:
                 pool = WorkPoolCreate(
                     name=WORK_POOL, type="process", base_job_template=ProcessWorker.get_default_base_job_template()
                 )
-                try:
+                with contextlib.suppress(ObjectAlreadyExists):
                     await client.create_work_pool(pool)
-                except ObjectAlreadyExists:
-                    pass
             return await upsert_provider_limits(config.prefect.provider_concurrency)
 
     def prepare(self) -> dict[str, int]:
@@ -292,7 +288,7 @@ class LocalStack:
         if self.running() and self.healthy():
             return {}
         timings: dict[str, float] = {}
-        steps = [
+        steps: list[tuple[str, Callable[[], object]]] = [
             ("server", self.start_server),
             ("setup", self.prepare),
             ("deploy", self.deploy),

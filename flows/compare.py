@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from prefect import flow
+import asyncio
+from collections.abc import Awaitable
 
-from flows.pipeline import run_pipeline
+from prefect import flow
+from prefect.utilities.annotations import quote
+
+from flows.pipeline import run_params, run_pipeline
 from llmbench.comparison import single_item
 from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
@@ -21,16 +25,17 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
     settings = resolve_settings(request, config)
     item = single_item(request.prompt, request.context, request.reference)
     result = await run_pipeline("comparison", [item], settings)
-    await publish_artifacts(result, key_prefix="compare")
+
+    records: list[Awaitable[object]] = [publish_artifacts(quote(result), key_prefix="compare")]
     if config.tracking.enabled:
-        log_to_mlflow(
-            result,
-            experiment=config.tracking.compare_experiment,
-            params=_params(settings.concurrency, settings.timeout_seconds),
-            tracking_uri=config.tracking_uri(),
+        records.append(
+            asyncio.to_thread(
+                log_to_mlflow,
+                quote(result),
+                experiment=config.tracking.compare_experiment,
+                params=run_params(settings),
+                tracking_uri=config.tracking_uri(),
+            )
         )
+    await asyncio.gather(*records)
     return result
-
-
-def _params(concurrency: int, timeout_seconds: float) -> dict[str, str | int | float]:
-    return {"concurrency": concurrency, "timeout_seconds": timeout_seconds}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from flows.pipeline import run_pipeline
@@ -37,10 +38,10 @@ async def refresh_router_profiles(request: RefreshRequest | None = None) -> list
     dataset = load_dataset(probe.dataset)
     items = dataset.items[: probe.limit] if probe.limit else dataset.items
     result = await run_pipeline(f"refresh:{dataset.name}", items, settings)
-    await publish_artifacts(result, key_prefix="refresh")
+    await publish_artifacts(quote(result), key_prefix="refresh")
     location = config.profiles_location()
     before = snapshot_profiles(location)
-    changed = update_profiles(result, location, config.orchestration.profile_update_weight)
+    changed = update_profiles(quote(result), location, config.orchestration.profile_update_weight)
     after = snapshot_profiles(location)
     if config.tracking.enabled:
         log_profile_changes(

@@ -56,7 +56,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except LLMBenchError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True)
+        sys.stderr.write(f"error: {error}\n")  # plain, never wrapped: one line a script can grep
         raise typer.Exit(2) from None
 
 
@@ -216,7 +216,7 @@ def quickstart(config: ConfigOption = None) -> None:
         results = []
         for request in prompts:
             err.print(f"[dim]prompt:[/dim] {request.prompt}")
-            results.append(_run(lambda request=request: compare_models(request)))
+            results.append(asyncio.run(compare_models(request)))
     print_quickstart(out, results)
 
 

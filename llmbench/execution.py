@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -63,7 +64,7 @@ class _WaitRetryAfterOrBackoff:
     def __call__(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RateLimitError) and error.retry_after is not None:
-            remaining = self._budget - state.seconds_since_start
+            remaining = self._budget - (state.seconds_since_start or 0.0)
             return max(0.0, min(error.retry_after, remaining))
         return float(self._backoff(state))
 
@@ -71,7 +72,8 @@ class _WaitRetryAfterOrBackoff:
 class ModelRunner:
     """Runs one model over items, recording each outcome.
 
-    ``semaphore`` caps this model's calls in flight; ``shared``, when given, is a cap shared with other models.
+    ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
+    run's overall limit, the provider's slots).
     """
 
     def __init__(
@@ -80,14 +82,14 @@ class ModelRunner:
         *,
         policy: RetryPolicy | None = None,
         semaphore: asyncio.Semaphore | None = None,
-        shared: asyncio.Semaphore | None = None,
+        shared: Sequence[asyncio.Semaphore] = (),
         on_result: Callable[[ModelResult], None] | None = None,
         provider: Provider | None = None,
     ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy(timeout_seconds=config.timeout_seconds or 60)
         self._semaphore = semaphore or asyncio.Semaphore(10)
-        self._shared = shared
+        self._shared = tuple(shared)
         self._on_result = on_result
         self._provider = provider or create_provider(config)
         self._price = resolve_price(config)
@@ -107,12 +109,11 @@ class ModelRunner:
         return [self.finished[item.id] for item in items]
 
     async def run_one(self, item: DatasetItem) -> ModelResult:
-        async with self._semaphore:
-            if self._shared is None:
-                result = await self._call(item)
-            else:
-                async with self._shared:
-                    result = await self._call(item)
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(self._semaphore)
+            for semaphore in self._shared:
+                await stack.enter_async_context(semaphore)
+            result = await self._call(item)
         self.finished[item.id] = result
         if self._on_result is not None:
             self._on_result(result)

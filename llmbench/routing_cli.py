@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.table import Table
 
 from llmbench.config import LLMBenchConfig, load_config
 from llmbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from llmbench.router import ModelRouter
 
 __all__ = ["profiles_app", "route"]
 
@@ -24,7 +27,7 @@ def _fmt(value: float | None, pattern: str, unknown: str = "unknown") -> str:
     return unknown if value is None else pattern.format(value)
 
 
-def _router(config: LLMBenchConfig, strategy: str | None):  # type: ignore[no-untyped-def]
+def _router(config: LLMBenchConfig, strategy: str | None) -> ModelRouter:
     from llmbench.router import ModelRouter, RoutingStrategy, RoutingWeights, UnprofiledPolicy, open_store
 
     r = config.router
@@ -71,13 +74,13 @@ def route(
         return
     low_high = selection.quality_interval
     interval = f" (90% interval {low_high[0]:.2f}–{low_high[1]:.2f})" if low_high else ""
-    out.print(f"[bold]{selection.model}[/bold]  for a [cyan]{selection.task_type.value}[/cyan] prompt "
-              f"({selection.task_type_source}), strategy {selection.strategy.value}")
-    out.print(f"  expected quality {_fmt(selection.expected_quality, '{:.2f}')}{interval}", highlight=False)
     out.print(
-        f"  latency p50 {_fmt(selection.expected_latency_ms, '{:.0f} ms')}, p95 {_fmt(selection.latency_p95_ms, '{:.0f} ms')}",
-        highlight=False,
+        f"[bold]{selection.model}[/bold]  for a [cyan]{selection.task_type.value}[/cyan] prompt "
+        f"({selection.task_type_source}), strategy {selection.strategy.value}"
     )
+    out.print(f"  expected quality {_fmt(selection.expected_quality, '{:.2f}')}{interval}", highlight=False)
+    p50 = _fmt(selection.expected_latency_ms, "{:.0f} ms")
+    out.print(f"  latency p50 {p50}, p95 {_fmt(selection.latency_p95_ms, '{:.0f} ms')}", highlight=False)
     out.print(
         f"  estimated cost {_fmt(selection.estimated_cost_usd, '${:.6f}', 'price unknown')} for "
         f"~{selection.estimated_input_tokens} input + ~{selection.estimated_output_tokens} output tokens",

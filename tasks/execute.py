@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import AsyncExitStack
 
 from prefect import task
-from prefect.concurrency.asyncio import concurrency
+from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import SecretStr
 
@@ -15,7 +14,7 @@ from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
-__all__ = ["execute_model", "provider_limit_name", "shared_semaphore"]
+__all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_semaphore"]
 
 _semaphores: dict[str, asyncio.Semaphore] = {}
 
@@ -24,9 +23,14 @@ def provider_limit_name(provider: str) -> str:
     return f"llmbench-provider-{provider}"
 
 
-def shared_semaphore(run_key: str, size: int) -> asyncio.Semaphore:
-    """One semaphore per run in this process, so all model tasks of a run share the cap on calls in flight."""
-    return _semaphores.setdefault(run_key, asyncio.Semaphore(size))
+def shared_semaphore(key: str, size: int) -> asyncio.Semaphore:
+    """One semaphore per key in this process, so the model tasks of a run share their caps on calls in flight."""
+    return _semaphores.setdefault(key, asyncio.Semaphore(size))
+
+
+def release_semaphores(run_key: str) -> None:
+    for key in [k for k in _semaphores if k.startswith(run_key)]:
+        del _semaphores[key]
 
 
 async def _with_secret_block_key(model: ModelConfig) -> ModelConfig:
@@ -51,36 +55,35 @@ def _retry_unless_timed_out(task: object, task_run: object, state: State) -> boo
     retries=2,
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_retry_unless_timed_out,
-    cache_policy=None,
+    cache_policy=NO_CACHE,
 )
 async def execute_model(
     model: ModelConfig,
     items: list[DatasetItem],
     policy: RetryPolicy,
     concurrency_limit: int,
-    provider_slots: int | None,
+    provider_slots: int,
     deadline: float,
     run_key: str,
 ) -> list[ModelResult]:
     """Call ``model`` on every item; rows finished before ``deadline`` (epoch seconds) are always returned.
 
-    ``provider_slots`` slots of the provider's Prefect global concurrency limit are held for the whole task,
-    so calls in flight per provider stay under the limit across flows and workers.
+    The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
+    run's model tasks share them (and the run's own ``concurrency_limit``) through in-process semaphores.
     """
     model = await _with_secret_block_key(model)
-    slots = min(concurrency_limit, len(items), provider_slots or concurrency_limit)
     runner = ModelRunner(
         model,
         policy=policy,
-        semaphore=asyncio.Semaphore(slots),
-        shared=shared_semaphore(run_key, concurrency_limit),
+        semaphore=asyncio.Semaphore(min(concurrency_limit, len(items))),
+        shared=(
+            shared_semaphore(f"{run_key}:run", concurrency_limit),
+            shared_semaphore(f"{run_key}:{model.provider}", provider_slots),
+        ),
         on_result=publish,
     )
-    async with AsyncExitStack() as stack:
-        if provider_slots is not None:
-            await stack.enter_async_context(concurrency(provider_limit_name(model.provider), occupy=slots, strict=True))
-        remaining = max(0.0, deadline - time.time())
-        try:
-            return await asyncio.wait_for(runner.run(items), timeout=remaining)
-        except TimeoutError:
-            return runner.collect(items, "not finished before the overall timeout")
+    remaining = max(0.0, deadline - time.time())
+    try:
+        return await asyncio.wait_for(runner.run(items), timeout=remaining)
+    except TimeoutError:
+        return runner.collect(items, "not finished before the overall timeout")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
@@ -21,7 +22,7 @@ async def upsert_provider_limits(limits: dict[str, int]) -> dict[str, int]:
     return dict(limits)
 
 
-@task(name="ensure-provider-limits", retries=2, retry_delay_seconds=[1, 5], cache_policy=None)
+@task(name="ensure-provider-limits", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 async def ensure_provider_limits(providers: list[str], configured: dict[str, int]) -> dict[str, int]:
     """The limit in force per provider: an existing one is kept (an operator may have tuned it), a missing one
     is created from the config, and a provider with no configured limit fails the run rather than run unlimited.

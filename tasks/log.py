@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from llmbench.report import ranking_rows, render_markdown
@@ -26,7 +27,7 @@ def _flow_run_tags() -> dict[str, str]:
     return tags
 
 
-@task(name="log-to-mlflow", retries=2, retry_delay_seconds=[1, 5], cache_policy=None)
+@task(name="log-to-mlflow", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def log_to_mlflow(
     result: ComparisonResult,
     experiment: str,
@@ -47,13 +48,15 @@ def log_to_mlflow(
     )
 
 
-@task(name="publish-artifacts", cache_policy=None)
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
 async def publish_artifacts(result: ComparisonResult, key_prefix: str) -> None:
     """A markdown report and a ranking table on the flow run page."""
-    await create_markdown_artifact(
+    await acreate_markdown_artifact(
         markdown=render_markdown(result), key=f"{key_prefix}-report", description="llmbench report"
     )
-    await create_table_artifact(table=ranking_rows(result), key=f"{key_prefix}-ranking", description="llmbench ranking")
+    await acreate_table_artifact(
+        table=ranking_rows(result), key=f"{key_prefix}-ranking", description="llmbench ranking"
+    )
 
 
 def _profile_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,7 +72,7 @@ def _profile_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict
     return rows
 
 
-@task(name="log-profile-changes", retries=2, retry_delay_seconds=[1, 5], cache_policy=None)
+@task(name="log-profile-changes", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def log_profile_changes(
     before: dict[str, Any], after: dict[str, Any], experiment: str, tracking_uri: str | None = None
 ) -> str:

@@ -27,5 +27,5 @@ class Provider(ABC):
     async def generate(self, request: GenerateRequest) -> Completion:
         """Send one request; raise a ProviderError subclass on failure."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most providers hold no connections
         """Release connections; the default has none."""

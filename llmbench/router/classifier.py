@@ -19,8 +19,16 @@ __all__ = ["classify_task", "task_scores"]
 _T = TaskType
 _MIN_SCORE = 1.0
 _MAX_WORDS = 200
-_PRIORITY = (_T.TRANSLATION, _T.SUMMARIZATION, _T.CLASSIFICATION, _T.CODING, _T.REASONING, _T.CREATIVE)
-_PRIORITY += (_T.QUESTION_ANSWERING, _T.GENERAL)
+_PRIORITY: tuple[TaskType, ...] = (
+    _T.TRANSLATION,
+    _T.SUMMARIZATION,
+    _T.CLASSIFICATION,
+    _T.CODING,
+    _T.REASONING,
+    _T.CREATIVE,
+    _T.QUESTION_ANSWERING,
+    _T.GENERAL,
+)
 
 # fmt: off
 _LANGUAGES = (

@@ -11,8 +11,20 @@ from typing import NamedTuple
 
 from llmbench.errors import NoModelsMeetConstraints
 from llmbench.router.types import Alternative, ModelConstraints, ProfileSource
+from llmbench.types import TaskType
 
-__all__ = ["CONSTRAINT_ORDER", "UNKNOWN_MS", "Row", "alternative", "excluded", "money", "ms", "none_left"]
+__all__ = [
+    "CONSTRAINT_ORDER",
+    "UNKNOWN_MS",
+    "Row",
+    "Scored",
+    "alternative",
+    "described",
+    "excluded",
+    "money",
+    "ms",
+    "none_left",
+]
 
 #: Order in which constraints are applied; a candidate is reported under the first one it fails.
 CONSTRAINT_ORDER = ("profile", "context_limit", "min_context_tokens", "min_quality", "max_latency_ms", "max_cost_usd")
@@ -34,6 +46,30 @@ class Row(NamedTuple):
     source: ProfileSource
     n: int
     per_task: bool
+    # Text of the figures above, formatted once by described() rather than on every selection.
+    q_text: str = ""
+    p50_text: str = ""
+    figures: str = ""  # "Expected quality ... p95 ...", the winner's line up to its cost
+    basis: str = ""  # what the figures rest on
+
+
+#: A ranked candidate: (-score, -quality, p50, cost or inf, name, row, quality, speed and cost terms).
+Scored = tuple[float, float, float, float, str, Row, float, float, float]
+
+
+def described(row: Row, task: TaskType, min_samples: int) -> Row:
+    """``row`` with its fixed figures formatted, so that a selection formats only what depends on the prompt."""
+    if row.source is not ProfileSource.LEARNED:
+        basis = f"{row.source} figures (no measurement yet)"
+    elif row.per_task:
+        basis = f"{row.n} {task} results"
+    else:
+        basis = f"its overall profile ({row.n} results; fewer than {min_samples} on {task})"
+    figures = (
+        f"Expected quality {row.q:.3f} (90% interval {row.q_low:.3f}-{row.q_high:.3f}), p50 {ms(row.p50)}, "
+        f"p95 {ms(row.p95)}"
+    )
+    return row._replace(q_text=f"{row.q:.3f}", p50_text=ms(row.p50), figures=figures, basis=basis)
 
 
 def money(x: float | None) -> str:
@@ -81,20 +117,25 @@ def none_left(
     return NoModelsMeetConstraints(binding, f"{detail}; removed {counts}")
 
 
-def alternative(win: tuple, alt: tuple, w: tuple[float, float, float]) -> Alternative:  # type: ignore[type-arg]
-    """Why ``alt`` lost: the weighted score it gave up or gained on each term, with the figures behind it."""
+def alternative(win: Scored, alt: Scored, w: tuple[float, float, float], win_cost: str) -> Alternative:
+    """Why ``alt`` lost: the weighted score it gave up or gained on each term, with the figures behind it.
+
+    ``win_cost`` is the winner's ``money`` text, formatted once for all alternatives.
+    """
     wrow, arow, acost = win[5], alt[5], alt[3]
     acost_known = acost != math.inf
-    worse, better = [], []
-    for delta, figure in (
-        (w[0] * (alt[6] - win[6]), f"quality {arow.q:.3f} vs {wrow.q:.3f}"),
-        (w[1] * (alt[7] - win[7]), f"p50 {ms(arow.p50)} vs {ms(wrow.p50)}"),
-        (w[2] * (alt[8] - win[8]), f"cost {money(acost if acost_known else None)} vs {money(win[3])}"),
-    ):
-        if delta < -5e-4:
-            worse.append(f"{figure} ({delta:+.3f})")
-        elif delta > 5e-4:
-            better.append(f"{figure} ({delta:+.3f})")
+    worse: list[str] = []
+    better: list[str] = []
+    for term, delta in enumerate((w[0] * (alt[6] - win[6]), w[1] * (alt[7] - win[7]), w[2] * (alt[8] - win[8]))):
+        if -5e-4 <= delta <= 5e-4:
+            continue
+        if term == 0:
+            figure = f"quality {arow.q_text} vs {wrow.q_text} ({delta:+.3f})"
+        elif term == 1:
+            figure = f"p50 {arow.p50_text} vs {wrow.p50_text} ({delta:+.3f})"
+        else:
+            figure = f"cost {money(acost if acost_known else None)} vs {win_cost} ({delta:+.3f})"
+        (worse if delta < 0 else better).append(figure)
     reason = f"score {-alt[0]:.3f} vs {-win[0]:.3f}: " + (
         "lost on " + "; ".join(worse) if worse else "tied on score, lost the tie-break (quality, latency, cost, name)"
     )

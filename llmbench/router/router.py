@@ -22,10 +22,21 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from llmbench.router.classifier import classify_task
-from llmbench.router.explain import CONSTRAINT_ORDER, UNKNOWN_MS, Row, alternative, excluded, money, ms, none_left
+from llmbench.router.explain import (
+    CONSTRAINT_ORDER,
+    UNKNOWN_MS,
+    Row,
+    Scored,
+    alternative,
+    described,
+    excluded,
+    money,
+    none_left,
+)
 from llmbench.router.profiles import load_profiles
 from llmbench.router.store import ProfileStore
 from llmbench.router.types import (
@@ -85,6 +96,13 @@ def _row(profile: ModelProfile | None, stats: TaskStats, per_task: bool, source:
     )
 
 
+@lru_cache(maxsize=64)
+def _weights_text(strategy: RoutingStrategy, quality: float, speed: float, cost: float) -> tuple[str, str, str, str]:
+    """The fixed head of the reasoning's strategy sentence and the weights as text: the same on every call."""
+    wq, ws, wc = f"{quality:.2f}", f"{speed:.2f}", f"{cost:.2f}"
+    return f"Strategy {strategy} (weights quality {wq}, speed {ws}, cost {wc}): ", wq, ws, wc
+
+
 class _Flat(NamedTuple):
     """The figures of a :class:`Row` that screening and scoring read, as plain floats (unknown latency clamped)."""
 
@@ -92,10 +110,10 @@ class _Flat(NamedTuple):
     q_low: float
     p50: float  # UNKNOWN_MS when unknown
     p95: float  # UNKNOWN_MS when unknown
-    out_tokens: float
+    room: float  # context left for the prompt after the typical output; inf when the context is unknown
+    ctx: float  # 0 when unknown
     in_per_tok: float  # -1 when the price is unknown
     out_cost: float
-    ctx: float  # 0 when unknown
 
 
 def _flat(row: Row) -> _Flat:
@@ -104,10 +122,10 @@ def _flat(row: Row) -> _Flat:
         float(row.q_low),
         float(min(row.p50, UNKNOWN_MS)),
         float(min(row.p95, UNKNOWN_MS)),
-        float(row.out_tokens),
+        float(row.ctx - row.out_tokens) if row.ctx else math.inf,
+        float(row.ctx),
         float(row.in_per_tok),
         float(row.out_cost),
-        float(row.ctx),
     )
 
 
@@ -131,8 +149,8 @@ def _screen(
     max_cost = c.max_cost_usd
     feasible: list[tuple[int, float, float, float]] = []
     failed: tuple[list[int], ...] = ([], [], [], [], [], [])
-    for i, (q, q_low, p50, p95, out, in_tok, out_cost, ctx) in enumerate(flats):
-        if ctx and ctx < ptok + out:
+    for i, (q, q_low, p50, p95, room, ctx, in_tok, out_cost) in enumerate(flats):
+        if room < ptok:  # ctx < ptok + output tokens, exact: both are whole numbers
             failed[1].append(i)
         elif ctx < min_ctx:
             failed[2].append(i)
@@ -170,12 +188,9 @@ def _top4(
     for i, q, p50, cost in feasible:
         nq = q / q_max
         ns = p_min / (p50 if p50 > 1e-9 else 1e-9)
-        if cost >= 0:
-            nc = c_min / (cost + _COST_EPS)
-            keys.append((-(wq * nq + ws * ns + wc * nc), -q, p50, cost, i, nq, ns, nc))
-        else:
-            keys.append((-(wq * nq + ws * ns + wc * 0.0), -q, p50, math.inf, i, nq, ns, 0.0))
-    return heapq.nsmallest(4, keys) if len(keys) > 8 else sorted(keys)[:4]
+        nc = c_min / (cost + _COST_EPS) if cost >= 0 else 0.0  # an unknown cost scores 0
+        keys.append((-(wq * nq + ws * ns + wc * nc), -q, p50, cost if cost >= 0 else math.inf, i, nq, ns, nc))
+    return heapq.nsmallest(4, keys)
 
 
 class ModelRouter:
@@ -207,7 +222,8 @@ class ModelRouter:
         self.min_task_samples = min_task_samples
         self._explicit = dict(profiles) if profiles is not None else None
         self._include_declared = include_declared if include_declared is not None else profiles is None
-        self._prior_row = _row(None, prior, False, ProfileSource.PRIOR)
+        prior_row = _row(None, prior, False, ProfileSource.PRIOR)
+        self._prior_row = described(prior_row, TaskType.GENERAL, min_task_samples) if prior_row else None
         self._prior_flat = _flat(self._prior_row) if self._prior_row is not None else None
         self.refresh()
 
@@ -225,7 +241,7 @@ class ModelRouter:
                 stats, per_task = profile.stats_for(task, self.min_task_samples)
                 row = _row(profile, stats, per_task, profile.source)
                 if row is not None:
-                    table[name] = row
+                    table[name] = described(row, task, self.min_task_samples)
             table = dict(sorted(table.items()))  # candidate order = identifier order: ties break by name
             self._tables[task] = table
             self._flats[task] = {name: _flat(row) for name, row in table.items()}
@@ -292,35 +308,26 @@ class ModelRouter:
         given: bool,
         strategy: RoutingStrategy,
         weights: RoutingWeights,
-        scored: list[tuple],  # type: ignore[type-arg]
+        scored: list[Scored],
         removed: dict[str, list[tuple[str, Row | None, float]]],
         counts: dict[str, int],
         ptok: int,
         names: list[str],
         used_prior: bool,
     ) -> ModelSelection:
-        neg_score, _, _, _, name, row, nq, ns, nc = scored[0]
-        cost = scored[0][3] if scored[0][3] < math.inf else None
-        lines = [f"Task type {task} ({'given' if given else 'classified from the prompt'})."]
-        w = (weights.quality, weights.speed, weights.cost)
-        lines.append(
-            f"Strategy {strategy} (weights quality {w[0]:.2f}, speed {w[1]:.2f}, cost {w[2]:.2f}): {name} scored "
-            f"{-neg_score:.3f} = {w[0]:.2f}×{nq:.3f} quality + {w[1]:.2f}×{ns:.3f} speed + {w[2]:.2f}×{nc:.3f} cost, "
-            f"each term relative to the best of {len(scored)} eligible candidates."
-        )
-        if row.source is not ProfileSource.LEARNED:
-            basis = f"{row.source} figures (no measurement yet)"
-        elif row.per_task:
-            basis = f"{row.n} {task} results"
-        else:
-            basis = f"its overall profile ({row.n} results; fewer than {self.min_task_samples} on {task})"
-        lines.append(
-            f"Expected quality {row.q:.3f} (90% interval {row.q_low:.3f}-{row.q_high:.3f}), p50 {ms(row.p50)}, "
-            f"p95 {ms(row.p95)}, cost {money(cost)} for ~{ptok}+{row.out_tokens} tokens, from {basis}."
-        )
+        neg_score, _, _, cost, name, row, nq, ns, nc = scored[0]
+        cost_text = money(cost)
+        weights_text, w0, w1, w2 = _weights_text(strategy, weights.quality, weights.speed, weights.cost)
+        lines = [
+            f"Task type {task} ({'given' if given else 'classified from the prompt'}).",
+            f"{weights_text}{name} scored {-neg_score:.3f} = {w0}×{nq:.3f} quality + {w1}×{ns:.3f} speed + "
+            f"{w2}×{nc:.3f} cost, each term relative to the best of {len(scored)} eligible candidates.",
+            f"{row.figures}, cost {cost_text} for ~{ptok}+{row.out_tokens} tokens, from {row.basis}.",
+        ]
         if counts:
             lines.append("Excluded " + ", ".join(f"{v} by {k}" for k, v in counts.items()) + ".")
-        alternatives = [alternative(scored[0], alt, w) for alt in scored[1:4]]
+        w = (weights.quality, weights.speed, weights.cost)
+        alternatives = [alternative(scored[0], alt, w, cost_text) for alt in scored[1:4]]
         shown = [r[5] for r in scored[:4]]
         if len(alternatives) < 3:
             dropped = [(k, g) for k in CONSTRAINT_ORDER for g in removed.get(k, [])]
@@ -354,7 +361,7 @@ class ModelRouter:
             quality_interval=(row.q_low, row.q_high),
             expected_latency_ms=None if math.isinf(row.p50) else row.p50,
             latency_p95_ms=None if math.isinf(row.p95) else row.p95,
-            estimated_cost_usd=cost,
+            estimated_cost_usd=None if cost == math.inf else cost,
             estimated_input_tokens=ptok,
             estimated_output_tokens=row.out_tokens,
             profile_source=row.source,

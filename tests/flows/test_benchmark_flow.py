@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import tasks.log
-from flows.benchmark import benchmark_models
 from flows import pipeline
+from flows.benchmark import benchmark_models
 from llmbench.providers.sim import sim_stats
 from llmbench.runs import BenchmarkRequest
 from llmbench.tracking import find_runs
@@ -93,11 +93,15 @@ def test_a_model_whose_task_times_out_is_recorded_as_failed_and_the_run_complete
     """Documented behaviour: the model's rows fail with error_type TaskFailed and it is listed as incomplete."""
     write_config(
         workspace,
-        FAST_MODELS + '\n[models.stuck]\nprovider = "sim"\nmodel = "stuck"\nsimulation = { latency_ms = 30000, jitter = 0 }\n',
+        FAST_MODELS
+        + '\n[models.stuck]\nprovider = "sim"\nmodel = "stuck"\nsimulation = { latency_ms = 30000, jitter = 0 }\n',
     )
     monkeypatch.setattr(pipeline, "TASK_TIMEOUT_GRACE_SECONDS", -54.0)  # task timeout 6 s, deadline 60 s
     request = BenchmarkRequest(
-        dataset="examples/datasets/qa_small.jsonl", models=["fast-good", "stuck"], limit=2, timeout_seconds=60,
+        dataset="examples/datasets/qa_small.jsonl",
+        models=["fast-good", "stuck"],
+        limit=2,
+        timeout_seconds=60,
         update_profiles=False,
     )
     result = asyncio.run(benchmark_models(request))

@@ -142,6 +142,45 @@ def test_min_context_and_prompt_fit():
     assert router.select_model(huge).model == "p/big"
 
 
+def test_prompt_and_typical_output_must_fit_the_context_exactly():
+    # "x" * 400 is ~100 prompt tokens; stats() gives 200 output tokens, so 300 tokens of context is just enough.
+    profiles = {
+        "p/fits": ModelProfile(overall=stats(quality_mean=0.7), context_limit=300),
+        "p/short": ModelProfile(overall=stats(quality_mean=0.9), context_limit=299),
+    }
+    selection = ModelRouter(profiles=profiles).select_model("x" * 400)
+    assert selection.model == "p/fits" and selection.excluded == {"context_limit": 1}
+    assert selection.alternatives[0].excluded_by == "context_limit"
+
+
+def test_a_candidate_is_counted_under_the_first_constraint_it_fails():
+    profiles = {
+        "p/ok": ModelProfile(overall=stats(quality_mean=0.9, latency_p95_ms=600)),
+        "p/both": ModelProfile(overall=stats(quality_mean=0.5, latency_p95_ms=5000)),
+        "p/slow": ModelProfile(overall=stats(quality_mean=0.9, latency_p95_ms=5000)),
+    }
+    limits = ModelConstraints(min_quality=0.8, max_latency_ms=1000)
+    selection = ModelRouter(profiles=profiles).select_model(PROMPT, constraints=limits)
+    assert selection.model == "p/ok"
+    assert selection.excluded == {"min_quality": 1, "max_latency_ms": 1}
+    # Excluded alternatives are listed best quality first.
+    assert [(a.model, a.excluded_by) for a in selection.alternatives] == [
+        ("p/slow", "max_latency_ms"),
+        ("p/both", "min_quality"),
+    ]
+
+
+def test_many_candidates_rank_by_score_then_quality_latency_and_name():
+    profiles = {f"p/m{i:02d}": seed_profile(0.5 + 0.03 * i, 500, 0.01) for i in range(10)}
+    profiles["p/tie-slow"] = seed_profile(0.95, 400, 0.01)
+    profiles["p/tie-fast"] = seed_profile(0.95, 300, 0.01)
+    selection = ModelRouter(profiles=profiles, strategy=RoutingStrategy.QUALITY).select_model(PROMPT)
+    assert selection.model == "p/tie-fast" and selection.candidates == 12
+    assert [a.model for a in selection.alternatives] == ["p/tie-slow", "p/m09", "p/m08"]
+    assert "lost the tie-break" in selection.alternatives[0].reason
+    assert "each term relative to the best of" in selection.reasoning
+
+
 @pytest.mark.parametrize(
     ("constraints", "binding"),
     [
