@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
-from llmbench.types import ModelConfig, Price, RankingWeights, SimSpec
+from llmbench.types import ModelConfig, Price, RankingWeights, RoutingStrategy, SimSpec
 
 __all__ = [
     "CONFIG_ENV",
@@ -26,7 +26,6 @@ __all__ = [
     "OrchestrationConfig",
     "PrefectConfig",
     "RouterConfig",
-    "RoutingStrategyName",
     "TrackingConfig",
     "find_config_path",
     "load_config",
@@ -37,13 +36,6 @@ CONFIG_ENV = "LLMBENCH_CONFIG"
 DEFAULT_FILENAME = "llmbench.toml"
 
 
-class RoutingStrategyName(StrEnum):
-    QUALITY = "quality"
-    COST_OPTIMIZED = "cost_optimized"
-    LATENCY = "latency"
-    BALANCED = "balanced"
-
-
 class OrchestrationConfig(BaseModel):
     """The seed's ``[orchestration]`` keys, with its defaults and ranges, plus per-call limits."""
 
@@ -51,7 +43,7 @@ class OrchestrationConfig(BaseModel):
 
     max_parallel_models: int = Field(default=10, ge=1, le=20)
     comparison_timeout_seconds: float = Field(default=300, ge=1, le=3600)
-    routing_strategy: RoutingStrategyName = RoutingStrategyName.BALANCED
+    routing_strategy: RoutingStrategy = RoutingStrategy.BALANCED
     auto_update_profiles: bool = True
     profiles_path: str | None = Field(
         default=None,

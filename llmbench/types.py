@@ -33,10 +33,12 @@ __all__ = [
     "Price",
     "RankingWeights",
     "Recommendation",
+    "RoutingStrategy",
     "SignificanceTest",
     "SimSpec",
     "TaskType",
     "Usage",
+    "check_weights",
 ]
 
 DEFAULT_METRICS: tuple[str, ...] = ("faithfulness", "relevance", "coherence")
@@ -57,6 +59,26 @@ class TaskType(StrEnum):
     CLASSIFICATION = "classification"
     QUESTION_ANSWERING = "question_answering"
     GENERAL = "general"
+
+
+class RoutingStrategy(StrEnum):
+    """How the router trades quality, speed and cost (see llmbench.router for the formulas)."""
+
+    QUALITY = "quality"
+    COST_OPTIMIZED = "cost_optimized"
+    LATENCY = "latency"
+    BALANCED = "balanced"
+
+
+def check_weights(values: dict[str, float], what: str) -> None:
+    """Weights are valid when none is negative (or NaN) and they sum to 1 within 0.01."""
+    negative = [k for k, v in values.items() if not v >= 0]
+    if negative:
+        raise InvalidWeights(f"{what} weights must not be negative: {', '.join(negative)}")
+    total = sum(values.values())
+    if abs(total - 1.0) > 0.01:
+        detail = ", ".join(f"{k}={v}" for k, v in values.items())
+        raise InvalidWeights(f"{what} weights must sum to 1 (got {total:.3f} from {detail})")
 
 
 class Price(BaseModel):
@@ -122,16 +144,7 @@ class RankingWeights(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> RankingWeights:
-        values = {"quality": self.quality, "performance": self.performance, "cost": self.cost}
-        negative = [k for k, v in values.items() if v < 0]
-        if negative:
-            raise InvalidWeights(f"ranking weights must not be negative: {', '.join(negative)}")
-        total = sum(values.values())
-        if abs(total - 1.0) > 0.01:
-            raise InvalidWeights(
-                f"ranking weights must sum to 1 (got {total:.3f} from quality={self.quality}, "
-                f"performance={self.performance}, cost={self.cost})"
-            )
+        check_weights({"quality": self.quality, "performance": self.performance, "cost": self.cost}, "ranking")
         return self
 
 

@@ -7,15 +7,13 @@ those fields loads, and every saved profile carries them, kept in step with the 
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llmbench.errors import InvalidWeights
-from llmbench.types import Price, TaskType
+from llmbench.types import Price, RoutingStrategy, TaskType, check_weights
 
 __all__ = [
     "QUALITY_Z",
@@ -32,13 +30,6 @@ __all__ = [
 
 #: z of the quality interval: mean ± 1.645 standard errors, a 90% interval whose lower end is a one-sided 95% bound.
 QUALITY_Z = 1.645
-
-
-class RoutingStrategy(StrEnum):
-    QUALITY = "quality"
-    COST_OPTIMIZED = "cost_optimized"
-    LATENCY = "latency"
-    BALANCED = "balanced"
 
 
 class UnprofiledPolicy(StrEnum):
@@ -149,16 +140,7 @@ class RoutingWeights(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> RoutingWeights:
-        values = {"quality": self.quality, "speed": self.speed, "cost": self.cost}
-        negative = [k for k, v in values.items() if v < 0 or math.isnan(v)]
-        if negative:
-            raise InvalidWeights(f"routing weights must not be negative: {', '.join(negative)}")
-        total = sum(values.values())
-        if abs(total - 1.0) > 0.01:
-            raise InvalidWeights(
-                f"routing weights must sum to 1 (got {total:.3f} from quality={self.quality}, "
-                f"speed={self.speed}, cost={self.cost})"
-            )
+        check_weights({"quality": self.quality, "speed": self.speed, "cost": self.cost}, "routing")
         return self
 
 
