@@ -21,9 +21,9 @@ def _flow_run_tags() -> dict[str, str]:
     if flow_run.id:
         tags["prefect.flow_run_id"] = str(flow_run.id)
         tags["prefect.flow_run_name"] = str(flow_run.name)
-    url = flow_run.ui_url
-    if url:
-        tags["prefect.flow_run_url"] = str(url)
+    url = str(flow_run.ui_url or "")
+    if url.startswith("http"):  # a temporary server has no UI address: Prefect then builds "None/flow-runs/..."
+        tags["prefect.flow_run_url"] = url
     return tags
 
 

@@ -95,6 +95,7 @@ def test_benchmark_run_is_recorded_in_mlflow_with_the_flow_run_id(stack: LocalSt
     assert len(mine) == 1, f"{[r['tags'].get('prefect.flow_run_id') for r in runs]}\n{_worker_log(stack)}"
     run = mine[0]
     assert run["status"] == "FINISHED"
+    assert run["tags"].get("prefect.flow_run_url", "").startswith("http"), run["tags"]  # a link a reviewer can open
     # The flow run started in a temporary directory: a relative dataset path resolves only if the pull step
     # moved it to the checkout.
     assert run["params"]["dataset_name"] == "qa_small" and run["params"]["n_items"] == "4"

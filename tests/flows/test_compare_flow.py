@@ -36,6 +36,7 @@ def test_compare_flow_records_params_metrics_and_result(workspace: Path) -> None
     assert "sim_mystery-x.cost_total_usd" not in run["metrics"]  # unknown price is not $0
     assert run["tags"]["sim_mystery-x.price"] == "unknown"
     assert run["tags"]["prefect.flow_run_id"]
+    assert "None/" not in run["tags"].get("prefect.flow_run_url", "")  # no link rather than a broken one
     assert "comparison.json" in run["artifacts"]
 
     client = MlflowClient(f"sqlite:///{workspace}/mlflow.db")
