@@ -93,6 +93,7 @@ async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slot
                 slots[model.provider],
                 deadline,
                 run_key,
+                settings.metrics,
                 return_state=True,
             )
         if state.is_completed():
@@ -119,7 +120,8 @@ async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSetting
     outcome = await _execute_all(settings, items)
     check_outcome(outcome, settings.timeout_seconds)
     # quote(): Prefect would otherwise walk every row of these lists looking for futures (~0.4 s per task at 1000
-    # rows); they hold plain data, so there is nothing to find.
+    # rows); they hold plain data, so there is nothing to find. Rows were scored as they arrived; evaluate fills
+    # in whatever is missing (e.g. rows of a model whose task failed) and checks every row has its metrics.
     scored = await evaluate(quote(outcome.results), quote(items), settings.metrics)
     ranking = rank(quote(scored), settings.weights)
     analysis = analyze_results(quote(scored), quote(ranking.rankings), quote(items), settings.statistical_tests)

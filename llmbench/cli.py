@@ -32,6 +32,13 @@ ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="llmbench.toml (default: $LLMBENCH_CONFIG, then ./llmbench.toml)")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the full result as JSON on stdout")]
+MetricsOption = Annotated[str, typer.Option("--metrics", help="Comma list of evaluators")]
+DEFAULT_METRICS_TEXT = "faithfulness,relevance,coherence"
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
 
 # Prefect's ephemeral server can take 18-25 s to start cold on 2 cores; its default 20 s start-up timeout fails.
 PREFECT_DEFAULTS = {
@@ -73,6 +80,7 @@ def compare(
     reference: Annotated[str | None, typer.Option(help="A reference answer")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Model calls in flight at once")] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Overall deadline in seconds")] = None,
+    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -86,11 +94,12 @@ def compare(
             prompt=prompt,
             context=context,
             reference=reference,
-            models=[m.strip() for m in models.split(",") if m.strip()],
+            models=_split(models),
             concurrency=concurrency,
             timeout_seconds=timeout,
+            metrics=_split(metrics),
         )
-        resolve_settings(request, load_config())  # fail on a bad model name before Prefect starts
+        resolve_settings(request, load_config())  # fail on a bad model or metric name before Prefect starts
         from flows.compare import compare_models
 
         result = _with_progress(len(request.models), lambda: _run(lambda: compare_models(request)), json_output)
@@ -105,6 +114,7 @@ def bench(
     limit: Annotated[int | None, typer.Option(help="Use only the first N items")] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Overall deadline in seconds")] = None,
     no_profiles: Annotated[bool, typer.Option("--no-profiles", help="Do not update router profiles")] = False,
+    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -117,11 +127,12 @@ def bench(
 
         request = BenchmarkRequest(
             dataset=str(dataset),
-            models=[m.strip() for m in models.split(",") if m.strip()],
+            models=_split(models),
             concurrency=concurrency,
             limit=limit,
             timeout_seconds=timeout,
             update_profiles=False if no_profiles else None,
+            metrics=_split(metrics),
         )
         resolve_settings(request, load_config())
         n_items = len(load_dataset(dataset).items)

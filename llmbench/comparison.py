@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from llmbench.analysis import analyze
 from llmbench.errors import AllModelsFailed, ComparisonTimeout, NoModels
-from llmbench.evaluators import evaluate_results
+from llmbench.evaluators import evaluate_results, make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.ranking import RankingEngine
@@ -62,12 +62,14 @@ async def execute_models(
     policy: RetryPolicy,
     concurrency: int,
     timeout_seconds: float,
+    metrics: list[str] | None = None,
 ) -> ExecutionOutcome:
     """Run every model on every item; never raises for a failed call, only for an unusable setup."""
     if not models:
         raise NoModels()
     semaphore = asyncio.Semaphore(concurrency)
-    runners = [ModelRunner(m, policy=policy, semaphore=semaphore, on_result=publish) for m in models]
+    scorer = make_scorer(metrics) if metrics else None
+    runners = [ModelRunner(m, policy=policy, semaphore=semaphore, on_result=publish, scorer=scorer) for m in models]
     started = time.perf_counter()
     tasks = [asyncio.create_task(r.run(items)) for r in runners]
     done, pending = await asyncio.wait(tasks, timeout=timeout_seconds)
@@ -164,6 +166,7 @@ class ComparisonEngine:
             policy=self.policy,
             concurrency=self.config.concurrency_limit,
             timeout_seconds=self.config.timeout_seconds,
+            metrics=self.config.metrics,
         )
         check_outcome(outcome, self.config.timeout_seconds)
         scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.config.metrics)

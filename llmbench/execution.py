@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,7 +73,7 @@ class ModelRunner:
     """Runs one model over items, recording each outcome.
 
     ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
-    run's overall limit, the provider's slots).
+    run's overall limit, the provider's slots). ``scorer``, when given, scores each answer as it arrives.
     """
 
     def __init__(
@@ -84,6 +84,7 @@ class ModelRunner:
         semaphore: asyncio.Semaphore | None = None,
         shared: Sequence[asyncio.Semaphore] = (),
         on_result: Callable[[ModelResult], None] | None = None,
+        scorer: Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]] | None = None,
         provider: Provider | None = None,
     ) -> None:
         self.config = config
@@ -91,6 +92,7 @@ class ModelRunner:
         self._semaphore = semaphore or asyncio.Semaphore(10)
         self._shared = tuple(shared)
         self._on_result = on_result
+        self._scorer = scorer
         self._provider = provider or create_provider(config)
         self._price = resolve_price(config)
         #: Outcomes by item id, filled as calls finish, so a cancelled run keeps what it finished.
@@ -114,6 +116,8 @@ class ModelRunner:
             for semaphore in self._shared:
                 await stack.enter_async_context(semaphore)
             result = await self._call(item)
+        if self._scorer is not None:  # scored while other calls are still in flight
+            result = await self._scorer(result, item)
         self.finished[item.id] = result
         if self._on_result is not None:
             self._on_result(result)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmbench.config import LLMBenchConfig, parse_model_refs
 from llmbench.errors import NoModels
+from llmbench.evaluators import get_evaluator
 from llmbench.execution import RetryPolicy
 from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingWeights
 
@@ -65,6 +66,8 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     models = parse_model_refs(request.models, config)
     if not models:
         raise NoModels()
+    for metric in request.metrics:
+        get_evaluator(metric)  # an unknown metric fails here, before any model is called
     orchestration = config.orchestration
     return RunSettings(
         models=models,

@@ -240,6 +240,9 @@ class ModelResult(BaseModel):
     price_known: bool = False
     scores: dict[str, float] = Field(default_factory=dict)
     score_details: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    evaluated: list[str] = Field(
+        default_factory=list, description="Metrics already applied to this row, including those not applicable"
+    )
     simulated: bool = False
     task_type: TaskType | None = None
 

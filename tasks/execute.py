@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import SecretStr
 
+from llmbench.evaluators import make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
@@ -65,11 +66,13 @@ async def execute_model(
     provider_slots: int,
     deadline: float,
     run_key: str,
+    metrics: list[str],
 ) -> list[ModelResult]:
     """Call ``model`` on every item; rows finished before ``deadline`` (epoch seconds) are always returned.
 
     The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
-    run's model tasks share them (and the run's own ``concurrency_limit``) through in-process semaphores.
+    run's model tasks share them (and the run's own ``concurrency_limit``) through in-process semaphores. Answers
+    are scored with ``metrics`` as they arrive, while slower calls are still in flight.
     """
     model = await _with_secret_block_key(model)
     runner = ModelRunner(
@@ -81,6 +84,7 @@ async def execute_model(
             shared_semaphore(f"{run_key}:{model.provider}", provider_slots),
         ),
         on_result=publish,
+        scorer=make_scorer(metrics),
     )
     remaining = max(0.0, deadline - time.time())
     try:

@@ -41,6 +41,11 @@ def test_unknown_model_reference_fails_before_anything_runs(workspace: Path) -> 
     assert result.exit_code == 2 and "unknown model 'gpt4'" in result.stderr
 
 
+def test_unknown_metric_fails_before_anything_runs(workspace: Path) -> None:
+    result = runner.invoke(app, ["compare", "--models", "sim:swift-s", "--prompt", "hi", "--metrics", "bleu"])
+    assert result.exit_code == 2 and "bleu" in result.stderr and "faithfulness" in result.stderr
+
+
 def test_bench_names_the_bad_dataset_line(workspace: Path) -> None:
     bad = workspace / "bad.jsonl"
     bad.write_text('{"id": "a", "prompt": "ok"}\n{"id": "b", "promt": "typo"}\n')

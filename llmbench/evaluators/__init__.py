@@ -7,6 +7,7 @@ unknown one fails early with the list of known names rather than deep inside a c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from llmbench.errors import ComparisonError, ConfigError
 from llmbench.evaluators.base import Evaluator
@@ -24,7 +25,9 @@ __all__ = [
     "RelevanceEvaluator",
     "evaluate_results",
     "get_evaluator",
+    "make_scorer",
     "register_evaluator",
+    "score_result",
 ]
 
 #: Metric name -> evaluator class. Extend with :func:`register_evaluator`.
@@ -61,36 +64,61 @@ def get_evaluator(name: str) -> Evaluator:
     return cls()
 
 
+async def score_result(result: ModelResult, item: DatasetItem, evaluators: list[Evaluator]) -> ModelResult:
+    """``result`` with the evaluators it has not been through yet applied; failed results are returned as they are.
+
+    Called as each answer arrives (inside the model's execution, overlapping the wait for slower calls) and again
+    by :func:`evaluate_results`, which then only fills in what is missing.
+    """
+    todo = [e for e in evaluators if e.name not in result.evaluated]
+    if not result.success or not todo:
+        return result
+    verdicts: list[EvalScore | None] = await asyncio.gather(
+        *(evaluator.evaluate(item, result.response or "") for evaluator in todo)
+    )
+    scores = dict(result.scores)
+    details = dict(result.score_details)
+    for evaluator, verdict in zip(todo, verdicts, strict=True):
+        if verdict is None:  # not applicable to this item: left out, but remembered as done
+            scores.pop(evaluator.name, None)
+            details.pop(evaluator.name, None)
+            continue
+        scores[evaluator.name] = verdict.score
+        details[evaluator.name] = verdict.details
+    evaluated = [*result.evaluated, *(e.name for e in todo)]
+    return result.model_copy(update={"scores": scores, "score_details": details, "evaluated": evaluated})
+
+
+def make_scorer(metrics: list[str]) -> Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]]:
+    """A scorer for :class:`llmbench.execution.ModelRunner`; unknown metrics fail here, before any call."""
+    evaluators = [get_evaluator(name) for name in dict.fromkeys(metrics)]
+
+    async def scorer(result: ModelResult, item: DatasetItem) -> ModelResult:
+        return await score_result(result, item, evaluators)
+
+    return scorer
+
+
 async def evaluate_results(
     results: list[ModelResult], items: dict[str, DatasetItem], metrics: list[str]
 ) -> list[ModelResult]:
-    """Copies of ``results`` with ``scores`` and ``score_details`` filled for every successful result.
+    """``results`` with ``scores`` and ``score_details`` filled for every successful result.
 
-    Failed results are returned unchanged; a metric that returns None for an item is left out of its scores.
-    Unknown metrics raise ConfigError before any work; a result whose ``item_id`` is not in ``items`` raises
-    ComparisonError (scoring it against nothing would hide the mistake).
+    Failed results are returned unchanged; a metric that returns None for an item is left out of its scores;
+    metrics a row has already been through are not computed again. Unknown metrics raise ConfigError before any
+    work; a result whose ``item_id`` is not in ``items`` raises ComparisonError (scoring it against nothing would
+    hide the mistake).
     """
     evaluators = [get_evaluator(name) for name in dict.fromkeys(metrics)]
     missing = sorted({r.item_id for r in results if r.success and r.item_id not in items})
     if missing:
         raise ComparisonError(f"results refer to items not in the dataset: {', '.join(missing)}")
-
-    async def score_one(result: ModelResult) -> ModelResult:
-        if not result.success:
-            return result.model_copy(deep=True)
-        item = items[result.item_id]
-        verdicts: list[EvalScore | None] = await asyncio.gather(
-            *(evaluator.evaluate(item, result.response or "") for evaluator in evaluators)
+    return list(
+        await asyncio.gather(
+            *(score_result(r, items[r.item_id], evaluators) if r.success else _same(r) for r in results)
         )
-        scores = dict(result.scores)
-        details = dict(result.score_details)
-        for evaluator, verdict in zip(evaluators, verdicts, strict=True):
-            if verdict is None:
-                scores.pop(evaluator.name, None)
-                details.pop(evaluator.name, None)
-                continue
-            scores[evaluator.name] = verdict.score
-            details[evaluator.name] = verdict.details
-        return result.model_copy(update={"scores": scores, "score_details": details}, deep=True)
+    )
 
-    return list(await asyncio.gather(*(score_one(result) for result in results)))
+
+async def _same(result: ModelResult) -> ModelResult:
+    return result
