@@ -16,8 +16,6 @@ import math
 import statistics
 from collections import defaultdict
 
-from scipy import stats
-
 from llmbench.evaluators.text import text_similarity
 from llmbench.ranking import item_quality, pairwise_matrix
 from llmbench.types import ComparativeAnalysis, DatasetItem, Finding, ModelRanking, ModelResult, SignificanceTest
@@ -71,6 +69,8 @@ def significance_tests(results: list[ModelResult], metric: str = "quality") -> l
     Pairs with fewer than MIN_PAIRED_ITEMS shared items, or whose differences are all zero, are skipped:
     the test is undefined there, and reporting p=1 would look like evidence.
     """
+    from scipy import stats  # ~0.4 s to import: only runs that ask for significance tests pay it
+
     values = _per_item_values(results, metric)
     tests: list[SignificanceTest] = []
     for model_a, model_b in itertools.combinations(sorted(values), 2):

