@@ -13,7 +13,7 @@ from llmbench.config import load_config
 from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
 from tasks.profiles import update_profiles
 
 __all__ = ["benchmark_models"]
@@ -23,6 +23,8 @@ __all__ = ["benchmark_models"]
 async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
     """Run every model on every item, rank them, then learn router profiles and record the run."""
     config = load_config()
+    if config.tracking.enabled:
+        preload_tracking()
     settings = resolve_settings(request, config)
     dataset = load_dataset(request.dataset)
     items = dataset.items[: request.limit] if request.limit else dataset.items

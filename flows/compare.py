@@ -13,7 +13,7 @@ from llmbench.comparison import single_item
 from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
 
 __all__ = ["compare_models"]
 
@@ -22,6 +22,8 @@ __all__ = ["compare_models"]
 async def compare_models(request: CompareRequest) -> ComparisonResult:
     """Send the prompt to every model at once, score the answers, rank the models and record the run."""
     config = load_config()
+    if config.tracking.enabled:
+        preload_tracking()
     settings = resolve_settings(request, config)
     item = single_item(request.prompt, request.context, request.reference)
     result = await run_pipeline("comparison", [item], settings)

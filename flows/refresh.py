@@ -10,7 +10,7 @@ from flows.pipeline import run_pipeline
 from llmbench.config import load_config
 from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
-from tasks.log import log_profile_changes, publish_artifacts
+from tasks.log import log_profile_changes, preload_tracking, publish_artifacts
 from tasks.profiles import snapshot_profiles, update_profiles
 
 __all__ = ["RefreshRequest", "refresh_router_profiles"]
@@ -29,6 +29,8 @@ async def refresh_router_profiles(request: RefreshRequest | None = None) -> list
     """Benchmark the probe models, fold the results into the profiles, and record before/after in MLflow."""
     request = request or RefreshRequest()
     config = load_config()
+    if config.tracking.enabled:
+        preload_tracking()
     probe = BenchmarkRequest(
         dataset=request.dataset or config.prefect.refresh_dataset,
         models=request.models or config.prefect.refresh_models,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any
 
 from prefect import task
@@ -10,10 +12,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from llmbench.report import ranking_rows, render_markdown
-from llmbench.tracking import log_comparison, log_profiles
 from llmbench.types import ComparisonResult
 
-__all__ = ["log_profile_changes", "log_to_mlflow", "publish_artifacts"]
+__all__ = ["log_profile_changes", "log_to_mlflow", "preload_tracking", "publish_artifacts"]
+
+
+def preload_tracking() -> None:
+    """Import MLflow (~1 s) in the background while the model calls run, instead of before or after them."""
+    threading.Thread(target=importlib.import_module, args=("llmbench.tracking",), daemon=True).start()
 
 
 def _flow_run_tags() -> dict[str, str]:
@@ -37,6 +43,8 @@ def log_to_mlflow(
     dataset_hash: str | None = None,
 ) -> str:
     """Returns the MLflow run id; retried because a shared tracking server may be briefly unavailable."""
+    from llmbench.tracking import log_comparison
+
     return log_comparison(
         result,
         experiment=experiment,
@@ -76,6 +84,8 @@ def _profile_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict
 def log_profile_changes(
     before: dict[str, Any], after: dict[str, Any], experiment: str, tracking_uri: str | None = None
 ) -> str:
+    from llmbench.tracking import log_profiles
+
     return log_profiles(
         before,
         after,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import llmbench.tracking
 import tasks.log
 from flows import pipeline
 from flows.benchmark import benchmark_models
@@ -71,7 +72,7 @@ def test_benchmark_ranks_aggregates_counts_failures_and_learns_profiles(workspac
 
 def test_a_task_that_fails_once_is_retried(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_config(workspace, FAST_MODELS)
-    real = tasks.log.log_comparison
+    real = llmbench.tracking.log_comparison
     calls: list[int] = []
 
     def flaky_tracking(*args, **kwargs):
@@ -80,7 +81,7 @@ def test_a_task_that_fails_once_is_retried(workspace: Path, monkeypatch: pytest.
             raise ConnectionError("tracking server briefly unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.log, "log_comparison", flaky_tracking)
+    monkeypatch.setattr(llmbench.tracking, "log_comparison", flaky_tracking)
     monkeypatch.setattr(tasks.log.log_to_mlflow, "retry_delay_seconds", [0])
     _bench(limit=3, update_profiles=False)
     assert len(calls) == 2
