@@ -9,7 +9,6 @@ Judge evaluators and the response cache are meant to reuse :class:`ModelRunner`.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 
@@ -88,7 +87,10 @@ class ModelRunner:
         provider: Provider | None = None,
     ) -> None:
         self.config = config
-        self.policy = policy or RetryPolicy(timeout_seconds=config.timeout_seconds or 60)
+        policy = policy or RetryPolicy()
+        if config.timeout_seconds is not None:  # a model's own timeout wins over the run's default
+            policy = policy.model_copy(update={"timeout_seconds": config.timeout_seconds})
+        self.policy = policy
         self._semaphore = semaphore or asyncio.Semaphore(10)
         self._shared = tuple(shared)
         self._on_result = on_result
@@ -162,17 +164,14 @@ class ModelRunner:
         return self._success(item, completion, attempts)
 
     async def _attempt(self, request: GenerateRequest) -> Completion:
-        started = time.perf_counter()
+        """One try under the per-attempt deadline; latency and TTFT are measured by the provider itself."""
         try:
             async with asyncio.timeout(self.policy.timeout_seconds):
-                completion = await self._provider.generate(request)
+                return await self._provider.generate(request)
         except TimeoutError as error:
             raise ProviderTimeout(
                 f"no answer within {self.policy.timeout_seconds:g} s", model=self.config.identifier
             ) from error
-        if not completion.simulated:
-            completion.latency_ms = (time.perf_counter() - started) * 1000
-        return completion
 
     def _success(self, item: DatasetItem, completion: Completion, attempts: int) -> ModelResult:
         return ModelResult(

@@ -88,3 +88,9 @@ def test_concurrency_limit_caps_calls_in_flight() -> None:
     asyncio.run(engine.run(items))
     assert sim_stats().max_in_flight == 3
     assert sim_stats().calls == 2 * len(items)
+
+
+def test_a_models_own_timeout_wins_over_the_runs() -> None:
+    slow = ModelConfig(provider="sim", model="slow", timeout_seconds=0.2, simulation=SimSpec(latency_ms=3000, jitter=0))
+    result = compare([sim("swift-s"), slow], model_timeout_seconds=60)
+    assert result.results[1].error_type == "ProviderTimeout" and "0.2 s" in (result.results[1].error or "")
