@@ -8,15 +8,10 @@ from rich.console import Console
 from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
+from llmbench.report import cost_text
 from llmbench.types import ComparisonResult
 
 __all__ = ["print_models", "print_quickstart", "print_result", "ranking_table"]
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "price unknown"
-    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
 
 
 def _ms(value: float | None) -> str:
@@ -50,7 +45,7 @@ def ranking_table(result: ComparisonResult) -> Table:
             f"{c.performance:.3f}",
             "—" if c.cost_efficiency is None else f"{c.cost_efficiency:.3f}",
             _ms(r.latency_ms),
-            _money(r.cost_usd),
+            cost_text(r),
             f"{r.success_rate:.0%}",
             ", ".join(r.strengths + [f"[red]{w}[/red]" for w in r.weaknesses]),
         )

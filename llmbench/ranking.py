@@ -10,7 +10,8 @@ successful results S(M) out of all its results N(M):
   does not outrank a reliable one; ``success_rate = |S|/|N|`` shows how much of the gap is failures.
 * ``latency`` = median ``latency_ms`` over S(M) (also its 95th percentile); ``cost`` = mean ``cost_usd`` per
   successful item, unknown (None) when any of them is None (``cost_usd`` is the source of truth: 0 is a real
-  declared price, None means unknown).
+  declared price, None means unknown). ``price_known`` is also true for a model whose calls all failed but whose
+  rows carry a price: its cost is unmeasured, not unknown.
 * ``performance = 1 − (latency − min) / (max − min)`` over the ranked models (1.0 when all equal; 0 when a
   model reports no latency).
 * ``cost_efficiency = (quality/cost) / max_j(quality_j/cost_j)``, the max over models with a known positive
@@ -67,6 +68,7 @@ class _Aggregate:
     latency: float | None = None
     latency_p95: float | None = None
     cost: float | None = None
+    price_declared: bool = False  # the rows say a price exists, even when no call succeeded to be priced
     metrics: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -80,7 +82,9 @@ class _Aggregate:
 
 def _aggregate(model: str, results: list[ModelResult]) -> _Aggregate:
     ok = [r for r in results if r.success]
-    agg = _Aggregate(model=model, n_items=len(results), n_success=len(ok))
+    agg = _Aggregate(
+        model=model, n_items=len(results), n_success=len(ok), price_declared=any(r.price_known for r in results)
+    )
     if not ok:
         return agg
     agg.quality = sum(item_quality(r.scores) for r in ok) / len(results)
@@ -230,7 +234,7 @@ class RankingEngine:
             latency_ms=a.latency,
             latency_p95_ms=a.latency_p95,
             cost_usd=a.cost,
-            price_known=a.cost is not None,
+            price_known=a.cost is not None or a.price_declared,
             success_rate=a.success_rate,
             n_items=a.n_items,
             n_failed=a.n_failed,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from llmbench.types import ComparisonResult, ModelRanking, ModelResult
 
-__all__ = ["RESPONSE_PREVIEW_CHARS", "item_rows", "ranking_rows", "render_markdown"]
+__all__ = ["RESPONSE_PREVIEW_CHARS", "cost_text", "item_rows", "ranking_rows", "render_markdown"]
 
 #: Longest response kept in a per-item row; whole answers belong in comparison.json.
 RESPONSE_PREVIEW_CHARS = 300
@@ -27,7 +27,8 @@ def _ms(value: float | None) -> str:
     return _DASH if value is None else f"{value:.0f}"
 
 
-def _cost(ranking: ModelRanking) -> str:
+def cost_text(ranking: ModelRanking) -> str:
+    """Cost per item as every view shows it: dollars, "price unknown", or a dash when nothing was measured."""
     if ranking.cost_usd is not None:
         return f"${ranking.cost_usd:.6f}"
     # Known price but no successful call: the cost is not measured, which is different from an unknown price.
@@ -160,7 +161,7 @@ def _ranking_table(result: ComparisonResult) -> list[str]:
         c = r.component_scores
         lines.append(
             f"| {r.rank} | {_cell(r.model)} | {r.overall_score:.3f} | {c.quality:.3f} | {c.performance:.3f} "
-            f"| {_num(c.cost_efficiency)} | {_ms(r.latency_ms)} | {_ms(r.latency_p95_ms)} | {_cost(r)} "
+            f"| {_num(c.cost_efficiency)} | {_ms(r.latency_ms)} | {_ms(r.latency_p95_ms)} | {cost_text(r)} "
             f"| {r.success_rate:.0%} ({r.n_items - r.n_failed}/{r.n_items}) |"
         )
     if not rankings:
