@@ -68,10 +68,6 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def _run(coro_factory: Callable[[], Any]) -> Any:
-    return asyncio.run(coro_factory())
-
-
 @app.command()
 def compare(
     models: Annotated[str, typer.Option("--models", "-m", help="Comma list: sim:oracle-xl,sim:swift-s,<name>")],
@@ -102,7 +98,7 @@ def compare(
         resolve_settings(request, load_config())  # fail on a bad model or metric name before Prefect starts
         from flows.compare import compare_models
 
-        result = _with_progress(len(request.models), lambda: _run(lambda: compare_models(request)), json_output)
+        result = _with_progress(len(request.models), lambda: asyncio.run(compare_models(request)), json_output)
     _show(result, json_output)
 
 
@@ -139,7 +135,7 @@ def bench(
         from flows.benchmark import benchmark_models
 
         total = len(request.models) * min(n_items, limit or n_items)
-        result = _with_progress(total, lambda: _run(lambda: benchmark_models(request)), json_output)
+        result = _with_progress(total, lambda: asyncio.run(benchmark_models(request)), json_output)
     _show(result, json_output)
 
 
@@ -240,7 +236,7 @@ def setup(config: ConfigOption = None) -> None:
         from llmbench.config import load_config
         from tasks.limits import upsert_provider_limits
 
-        limits = _run(lambda: upsert_provider_limits(load_config().prefect.provider_concurrency))
+        limits = asyncio.run(upsert_provider_limits(load_config().prefect.provider_concurrency))
     for provider, limit in limits.items():
         out.print(f"concurrency limit llmbench-provider-{provider} = {limit}")
 

@@ -146,8 +146,8 @@ def test_latency_is_really_awaited_and_concurrent() -> None:
             t.join()
         elapsed = time.perf_counter() - start
         assert results == [200] * 5
-        assert 0.3 <= elapsed < 1.2  # concurrent: five 300 ms calls do not take 1.5 s
-        assert s.max_in_flight == 5
+        assert elapsed >= 0.3  # the latency is awaited (a lower bound: behaviour, not speed)
+        assert s.max_in_flight == 5  # the five calls were in flight together
 
 
 def test_stream_first_chunk_waits_ttft() -> None:
@@ -164,8 +164,9 @@ def test_stream_first_chunk_waits_ttft() -> None:
             first = time.perf_counter() - start
             list(lines)
         total = time.perf_counter() - start
-    assert 0.2 <= first < 0.35
-    assert 0.4 <= total < 0.7
+    # Lower bounds only (behaviour, not speed): TTFT is awaited before the first chunk, and the rest of the latency
+    # after it, so the stream is not buffered until the end.
+    assert first >= 0.2 and total - first >= 0.15
 
 
 def test_models_list() -> None:
