@@ -78,11 +78,8 @@ async def execute_model(
     runner = ModelRunner(
         model,
         policy=policy,
-        semaphore=asyncio.Semaphore(min(concurrency_limit, len(items))),
-        shared=(
-            shared_semaphore(f"{run_key}:run", concurrency_limit),
-            shared_semaphore(f"{run_key}:{model.provider}", provider_slots),
-        ),
+        semaphore=shared_semaphore(f"{run_key}:run", concurrency_limit),
+        shared=(shared_semaphore(f"{run_key}:{model.provider}", provider_slots),),
         on_result=publish,
         scorer=make_scorer(metrics),
     )
