@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from llmbench.analysis import analyze
 from llmbench.errors import AllModelsFailed, ComparisonTimeout, NoModels
 from llmbench.evaluators import evaluate_results, make_scorer
+from llmbench.evaluators.judge.summary import summarize_judging
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.ranking import RankingEngine
@@ -146,6 +147,7 @@ def assemble_result(
         duration_ms=duration_ms,
         weights=weights,
         metrics=metrics,
+        judge_usage=summarize_judging(results),
     )
 
 

@@ -125,7 +125,7 @@ class JudgeClient:
         if not result.success:
             raise JudgeCallFailed(
                 f"judge {self.identifier} failed after {result.attempts} attempt(s): {result.error}",
-                details={"error_type": result.error_type, "attempts": result.attempts, "prompt": prompt.ref},
+                details={"provider_error": result.error_type, "attempts": result.attempts, "prompt": prompt.ref},
             )
         text = result.response or ""
         try:

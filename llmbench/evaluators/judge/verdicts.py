@@ -12,7 +12,7 @@ import json
 import re
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmbench.errors import UnparseableVerdict
 
@@ -72,7 +72,7 @@ class RelevanceVerdict(Verdict):
 
 class RubricVerdict(Verdict):
     reasoning: str
-    score: Literal[1, 2, 3, 4, 5]
+    score: int = Field(ge=1, le=5)  # strict: true and 4.0 are not 4
 
 
 V = TypeVar("V", bound=Verdict)
