@@ -241,6 +241,8 @@ def _failures(results: list[ModelResult]) -> list[str]:
 def judge_usage_text(usage: JudgeUsage) -> str:
     """The judge's budget line in one sentence; an unknown price stays unknown, never $0."""
     cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else _PRICE_UNKNOWN
+    if usage.failed_calls and usage.cost_usd is not None:
+        cost += f" for the answered calls ({usage.failed_calls} failed calls returned no usage to price)"
     rate = usage.parse_failure_rate
     return (
         f"{usage.evaluations} evaluations ({usage.failed_evaluations} failed), {usage.calls} judge calls "
