@@ -130,9 +130,11 @@ class ModelRunner:
 
     async def run_one(self, item: DatasetItem) -> ModelResult:
         result = await self.execute(build_request(item), item)
+        # Kept before scoring: a deadline that cuts a slow scorer (a judge call) must not lose the answer.
+        self.finished[item.id] = result
         if self._scorer is not None:  # scored while other calls are still in flight
             result = await self._scorer(result, item)
-        self.finished[item.id] = result
+            self.finished[item.id] = result
         if self._on_result is not None:
             self._on_result(result)
         return result

@@ -209,3 +209,26 @@ def test_one_failed_repeat_leaves_the_mean_of_the_others(server: MockServer, mak
     usage = row.judge_usage["judge_correctness"]
     assert (usage.calls, usage.failed_calls, usage.failed_evaluations) == (2, 1, 0)
     assert "agreement" not in details  # one usable repeat: nothing to agree with
+
+
+def test_a_deadline_during_judging_keeps_the_models_answer(server: MockServer, make_judge: MakeJudge) -> None:
+    from llmbench.evaluators import make_scorer
+    from llmbench.execution import ModelRunner
+
+    judge = make_judge("openai", headers={"x-mock-fault": "timeout", "x-mock-delay": "30"})
+    model = ModelConfig(provider="ollama", model="llama-mock", base_url=server.ollama_base_url)
+
+    async def go() -> list[ModelResult]:
+        evaluators = build_evaluators(["judge_relevance"], EvaluationConfig(), judge, policy=POLICY)
+        runner = ModelRunner(model, policy=POLICY, scorer=make_scorer(evaluators))
+        try:
+            await asyncio.wait_for(runner.run([ITEM]), timeout=1.0)
+        except TimeoutError:
+            pass
+        finally:
+            await close_evaluators(evaluators)
+        return runner.collect([ITEM], "not finished before the overall timeout")
+
+    [row] = asyncio.run(go())
+    assert row.success and row.response  # the answer arrived before the deadline; only its judging was cut
+    assert row.scores == {} and row.evaluated == []  # left for the evaluate step, not scored 0
