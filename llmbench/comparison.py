@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from llmbench.analysis import analyze
 from llmbench.errors import AllModelsFailed, ComparisonTimeout, NoModels
 from llmbench.evaluators import evaluate_results, make_scorer
-from llmbench.evaluators.judge.summary import summarize_judging
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.ranking import RankingEngine
@@ -25,6 +24,7 @@ from llmbench.types import (
     ComparisonConfig,
     ComparisonResult,
     DatasetItem,
+    JudgeSummary,
     ModelConfig,
     ModelRanking,
     ModelResult,
@@ -147,8 +147,17 @@ def assemble_result(
         duration_ms=duration_ms,
         weights=weights,
         metrics=metrics,
-        judge_usage=summarize_judging(results),
+        judge_usage=_judge_summary(results),
     )
+
+
+def _judge_summary(results: list[ModelResult]) -> JudgeSummary | None:
+    """The judge's budget line; the judge package (~25 ms to import) is loaded only when a row was judged."""
+    if not any(r.judge_usage for r in results):
+        return None
+    from llmbench.evaluators.judge.summary import summarize_judging
+
+    return summarize_judging(results)
 
 
 class ComparisonEngine:
