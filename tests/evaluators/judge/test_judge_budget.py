@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 
 from llmbench.analysis import analyze
-from llmbench.comparison import assemble_result, rank_results
+from llmbench.comparison import ComparisonEngine, assemble_result, rank_results
 from llmbench.config import EvaluationConfig
-from llmbench.evaluators import evaluate_results, make_scorer
+from llmbench.evaluators import make_scorer
 from llmbench.evaluators.judge import build_evaluators, close_evaluators
 from llmbench.evaluators.judge.prompts import RELEVANCE
 from llmbench.execution import ModelRunner, RetryPolicy
@@ -17,7 +17,7 @@ from llmbench.mock_server import MockServer, count_tokens
 from llmbench.mock_server.config import JudgeMode
 from llmbench.mock_server.judge import judge_text
 from llmbench.report import render_markdown
-from llmbench.types import ComparisonResult, DatasetItem, ModelConfig, Price, RankingWeights
+from llmbench.types import ComparisonConfig, ComparisonResult, DatasetItem, ModelConfig, Price, RankingWeights
 
 MakeJudge = Callable[..., ModelConfig]
 MODEL_PRICE = Price(input_per_mtok=1.0, output_per_mtok=3.0)
@@ -30,29 +30,16 @@ ITEMS = [
 
 
 def _compare(server: MockServer, judge: ModelConfig, metrics: list[str]) -> ComparisonResult:
-    """One mock model over ITEMS, scored as answers arrive (judge included), ranked and assembled."""
+    """One mock model over ITEMS through the comparison engine, judge metrics scored as answers arrive."""
     model = ModelConfig(provider="openai", model="gpt-mock-large", base_url=server.openai_base_url, price=MODEL_PRICE)
 
     async def go() -> ComparisonResult:
         evaluators = build_evaluators(metrics, EvaluationConfig(), judge, policy=POLICY)
+        engine = ComparisonEngine(ComparisonConfig(models=[model], metrics=metrics), POLICY, evaluators)
         try:
-            runner = ModelRunner(model, policy=POLICY, scorer=make_scorer(evaluators))
-            rows = await runner.run(ITEMS)
-            rows = await evaluate_results(rows, {i.id: i for i in ITEMS}, evaluators)
+            return await engine.run(ITEMS, name="judged")
         finally:
             await close_evaluators(evaluators)
-        weights = RankingWeights()
-        ranking = rank_results(rows, weights)
-        return assemble_result(
-            name="judged",
-            models=[model.identifier],
-            items=ITEMS,
-            results=rows,
-            ranking=ranking,
-            analysis=analyze(rows, ranking.rankings, ITEMS),
-            weights=weights,
-            metrics=metrics,
-        )
 
     return asyncio.run(go())
 
