@@ -115,11 +115,22 @@ def item_rows(result: ComparisonResult) -> list[Row]:
         }
         for name in names:
             row[name] = r.scores.get(name)
+        if result.judge_usage is not None:  # judged runs: the judge's cost of this answer and its failed verdicts
+            row.update(_judge_cells(r))
         row["error_type"] = r.error_type
         row["error"] = r.error
         row["response"] = _truncate(r.response, RESPONSE_PREVIEW_CHARS)
         rows.append(row)
     return rows
+
+
+def _judge_cells(r: ModelResult) -> Row:
+    costs = [u.cost_usd for u in r.judge_usage.values()]
+    failed = "; ".join(f"{metric}: {e.error_type}" for metric, e in sorted(r.eval_errors.items()))
+    return {
+        "judge_cost_usd": sum(c for c in costs if c is not None) if costs and None not in costs else None,
+        "eval_errors": failed or None,
+    }
 
 
 def _header(result: ComparisonResult, title: str | None) -> list[str]:

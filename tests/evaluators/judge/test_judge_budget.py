@@ -16,7 +16,7 @@ from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.mock_server import MockServer, count_tokens
 from llmbench.mock_server.config import JudgeMode
 from llmbench.mock_server.judge import judge_text
-from llmbench.report import render_markdown
+from llmbench.report import item_rows, render_markdown
 from llmbench.types import ComparisonConfig, ComparisonResult, DatasetItem, ModelConfig, Price, RankingWeights
 
 MakeJudge = Callable[..., ModelConfig]
@@ -80,6 +80,10 @@ def test_judge_cost_is_exact_and_apart_from_the_models_cost(server: MockServer, 
     assert data["results"][0]["judge_usage"]["judge_relevance"]["calls"] == 1
     assert data["results"][0]["cost_usd"] == rows[0].cost_usd
 
+    table = item_rows(result)
+    assert [row["judge_cost_usd"] for row in table] == [u.cost_usd for r in rows for u in r.judge_usage.values()]
+    assert all(row["eval_errors"] is None for row in table)
+
     report = render_markdown(result)
     assert "## Judge" in report and "`anthropic/claude-mock`" in report
     assert f"{expected_in} tokens in / {expected_out} out, cost ${total.cost_usd:.6f}" in report
@@ -94,6 +98,10 @@ def test_an_unknown_judge_price_stays_unknown_and_failures_are_listed(
     total = summary.total
     assert total.cost_usd is None and not total.price_known
     assert (total.evaluations, total.failed_evaluations, total.unparseable, total.parse_failure_rate) == (2, 2, 2, 1.0)
+    table = item_rows(result)
+    assert [(row["judge_cost_usd"], row["eval_errors"]) for row in table] == [
+        (None, "judge_relevance: UnparseableVerdict")
+    ] * 2
     report = render_markdown(result)
     assert "cost price unknown" in report and "$0.000000" not in report.split("## Judge")[1]
     assert report.count("| UnparseableVerdict |") == 2
@@ -117,3 +125,4 @@ def test_no_judge_no_judge_section(server: MockServer) -> None:
     )
     assert result.judge_usage is None
     assert "## Judge" not in render_markdown(result)
+    assert "judge_cost_usd" not in item_rows(result)[0]
