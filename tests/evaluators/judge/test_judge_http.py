@@ -16,7 +16,7 @@ import pytest
 
 from llmbench.config import EvaluationConfig, RubricConfig
 from llmbench.evaluators import evaluate_results
-from llmbench.evaluators.judge import agreement, build_evaluators, close_evaluators
+from llmbench.evaluators.judge import PROMPTS, agreement, build_evaluators, close_evaluators
 from llmbench.execution import RetryPolicy
 from llmbench.mock_server import MockServer
 from llmbench.ranking import item_quality
@@ -77,6 +77,10 @@ def test_valid_verdicts_give_the_expected_scores(make_judge: MakeJudge, provider
         "rubric:names_city": 0.0,
     }
     assert half.eval_errors == {} and wrong.eval_errors == {}
+    for metric, details in half.score_details.items():  # every verdict names the prompts and versions behind it
+        refs = details["prompts"]
+        assert refs and all(PROMPTS[r["name"]].ref == r and r["version"] == "1" for r in refs), metric
+        assert details["judge"] == make_judge(provider).identifier
     claims = half.score_details["judge_faithfulness"]["verdicts"][0]["claims"]
     assert [(c["claim"], c["supported"]) for c in claims] == [
         ("Paris is the capital of France.", True),
