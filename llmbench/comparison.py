@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from llmbench.analysis import analyze
 from llmbench.errors import AllModelsFailed, ComparisonTimeout, NoModels
-from llmbench.evaluators import evaluate_results, make_scorer
+from llmbench.evaluators import Evaluator, evaluate_results, make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.ranking import RankingEngine
@@ -24,6 +24,7 @@ from llmbench.types import (
     ComparisonConfig,
     ComparisonResult,
     DatasetItem,
+    JudgeSummary,
     ModelConfig,
     ModelRanking,
     ModelResult,
@@ -62,7 +63,7 @@ async def execute_models(
     policy: RetryPolicy,
     concurrency: int,
     timeout_seconds: float,
-    metrics: list[str] | None = None,
+    metrics: Sequence[str | Evaluator] | None = None,
 ) -> ExecutionOutcome:
     """Run every model on every item; never raises for a failed call, only for an unusable setup."""
     if not models:
@@ -146,15 +147,35 @@ def assemble_result(
         duration_ms=duration_ms,
         weights=weights,
         metrics=metrics,
+        judge_usage=_judge_summary(results),
     )
 
 
-class ComparisonEngine:
-    """The whole comparison without Prefect: execute, evaluate, rank, analyse."""
+def _judge_summary(results: list[ModelResult]) -> JudgeSummary | None:
+    """The judge's budget line; the judge package (~25 ms to import) is loaded only when a row was judged."""
+    if not any(r.judge_usage for r in results):
+        return None
+    from llmbench.evaluators.judge.summary import summarize_judging
 
-    def __init__(self, config: ComparisonConfig, policy: RetryPolicy | None = None) -> None:
+    return summarize_judging(results)
+
+
+class ComparisonEngine:
+    """The whole comparison without Prefect: execute, evaluate, rank, analyse.
+
+    ``evaluators``, when given, score instead of the registry's evaluators for ``config.metrics`` (judge
+    evaluators come from :func:`llmbench.evaluators.judge.build_evaluators`; the caller closes them).
+    """
+
+    def __init__(
+        self,
+        config: ComparisonConfig,
+        policy: RetryPolicy | None = None,
+        evaluators: Sequence[Evaluator] | None = None,
+    ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy(timeout_seconds=config.model_timeout_seconds)
+        self.evaluators: Sequence[str | Evaluator] = evaluators if evaluators is not None else config.metrics
 
     async def compare(self, prompt: str, context: str | None = None, reference: str | None = None) -> ComparisonResult:
         return await self.run([single_item(prompt, context, reference)], name="comparison")
@@ -166,10 +187,10 @@ class ComparisonEngine:
             policy=self.policy,
             concurrency=self.config.concurrency_limit,
             timeout_seconds=self.config.timeout_seconds,
-            metrics=self.config.metrics,
+            metrics=self.evaluators,
         )
         check_outcome(outcome, self.config.timeout_seconds)
-        scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.config.metrics)
+        scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.evaluators)
         ranking = rank_results(scored, self.config.weights)
         return assemble_result(
             name=name,

@@ -7,13 +7,14 @@ value fails with one line naming the file, the key and what is allowed, before a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
@@ -21,11 +22,13 @@ from llmbench.types import ModelConfig, Price, RankingWeights, RoutingStrategy, 
 
 __all__ = [
     "CONFIG_ENV",
+    "EvaluationConfig",
     "LLMBenchConfig",
     "ModelEntry",
     "OrchestrationConfig",
     "PrefectConfig",
     "RouterConfig",
+    "RubricConfig",
     "TrackingConfig",
     "find_config_path",
     "load_config",
@@ -92,6 +95,38 @@ class RouterConfig(BaseModel):
     min_task_samples: int = Field(default=5, ge=1, le=10_000)
 
 
+class RubricConfig(BaseModel):
+    """``[evaluation.rubrics.<name>]``: criteria the judge scores 1-5 (metric ``rubric:<name>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: str = Field(min_length=1, description="What a good answer does, in the user's words")
+    steps: list[str] = Field(default_factory=list, description="Optional evaluation steps, in order")
+
+
+class EvaluationConfig(BaseModel):
+    """``[evaluation]``: the judge model (a ``provider:model`` or a ``[models.<name>]`` entry) and its rubrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    judge: str | None = Field(default=None, description="Model that judges answers; judge metrics need one")
+    judge_repeats: int = Field(default=1, ge=1, le=20, description="Verdicts asked per answer and metric")
+    judge_concurrency: int = Field(default=4, ge=1, le=1000, description="Judge calls in flight at once")
+    judge_temperature: float = Field(default=0.0, ge=0, le=2, description="The judge's sampling temperature")
+    rubrics: dict[str, RubricConfig] = Field(default_factory=dict)
+
+    @field_validator("rubrics")
+    @classmethod
+    def _rubric_names(cls, rubrics: dict[str, RubricConfig]) -> dict[str, RubricConfig]:
+        bad = [name for name in rubrics if not _RUBRIC_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(f"rubric names may use letters, digits, '_', '-' and '.' only: {', '.join(bad)}")
+        return rubrics
+
+
+_RUBRIC_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
 class ModelEntry(BaseModel):
     """A ``[models.<name>]`` table: a named model with its endpoint, key variable, defaults and price."""
 
@@ -128,6 +163,7 @@ class LLMBenchConfig(BaseModel):
     prefect: PrefectConfig = Field(default_factory=PrefectConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
     models: dict[str, ModelEntry] = Field(default_factory=dict)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     source: str | None = Field(default=None, exclude=True, description="The file this came from")
 
     def profiles_location(self) -> str:
@@ -158,6 +194,17 @@ class LLMBenchConfig(BaseModel):
                 f"name from {self.source or DEFAULT_FILENAME} (declared: {known})"
             )
         return ModelConfig(provider=provider, model=model)
+
+    def resolve_judge(self, override: str | None = None) -> ModelConfig | None:
+        """The judge model: ``override`` (``--judge``) wins over ``[evaluation] judge``; None when neither is set."""
+        ref = (override or self.evaluation.judge or "").strip()
+        if not ref:
+            return None
+        where = "--judge" if override else f"{self.source or DEFAULT_FILENAME}: [evaluation] judge"
+        try:
+            return self.resolve_model(ref)
+        except ConfigError as error:
+            raise ConfigError(f"{where} = {ref!r}: {error}") from None
 
 
 def parse_model_refs(text: str | list[str], config: LLMBenchConfig) -> list[ModelConfig]:

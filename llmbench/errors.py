@@ -22,6 +22,9 @@ Every failure a user can meet is one of these, and each message says what to do 
     │   ├── ProviderTimeout          the call exceeded its timeout (retryable)
     │   ├── NetworkError             connection refused/reset/dropped (retryable)
     │   └── MalformedResponse        a body that does not follow the protocol (retryable)
+    ├── EvaluationFailed             one metric could not score one answer: recorded on its row, never a score
+    │   ├── JudgeCallFailed          the judge call failed after the runner's retries (timeout, 5xx, ...)
+    │   └── UnparseableVerdict       the judge answered, but not with a verdict that follows its schema
     ├── RoutingError
     │   └── NoModelsMeetConstraints  every candidate was filtered out; names the binding constraint
     └── ProfileStoreError            the profile store is corrupt or unreachable
@@ -31,6 +34,11 @@ Provider errors never carry request headers, so an API key cannot leak through a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types imports this module, so the judge's usage type is only named for type checkers
+    from llmbench.types import JudgeUsage
+
 __all__ = [
     "AllModelsFailed",
     "AuthenticationError",
@@ -39,8 +47,10 @@ __all__ = [
     "ConfigError",
     "ContextLengthExceeded",
     "DatasetError",
+    "EvaluationFailed",
     "InvalidRequestError",
     "InvalidWeights",
+    "JudgeCallFailed",
     "LLMBenchError",
     "MalformedResponse",
     "ModelNotFoundError",
@@ -55,6 +65,7 @@ __all__ = [
     "RateLimitError",
     "RoutingError",
     "ServerError",
+    "UnparseableVerdict",
 ]
 
 
@@ -178,6 +189,33 @@ class MalformedResponse(ProviderError):
     """The response does not follow the provider's protocol."""
 
     retryable = True
+
+
+class EvaluationFailed(LLMBenchError):
+    """A metric could not score one answer. ``raw`` keeps the judge's unusable answers verbatim; ``usage`` is
+    what the attempt cost, so a failed evaluation still shows in the judge's budget line."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw: list[str] | None = None,
+        details: dict[str, Any] | None = None,
+        usage: JudgeUsage | None = None,
+    ) -> None:
+        self.message = message
+        self.raw = list(raw or [])
+        self.details = dict(details or {})
+        self.usage = usage
+        super().__init__(message)
+
+
+class JudgeCallFailed(EvaluationFailed):
+    """The judge call still failed after the runner's retries (timeout, 5xx, network...)."""
+
+
+class UnparseableVerdict(EvaluationFailed):
+    """The judge answered, but its answer is not one JSON verdict following the prompt's schema."""
 
 
 class RoutingError(LLMBenchError):

@@ -3,7 +3,8 @@
 Concurrency (a semaphore), the per-call timeout, retries (tenacity: only retryable errors, capped exponential
 backoff with jitter, ``Retry-After`` honoured, a budget of attempts and of total time) and cost live here once.
 A call that still fails becomes a failed :class:`ModelResult` carrying its error: it is counted, never dropped.
-Judge evaluators and the response cache are meant to reuse :class:`ModelRunner`.
+Judge evaluators call :meth:`ModelRunner.execute` with requests of their own; the response cache is meant to
+reuse :class:`ModelRunner` too.
 """
 
 from __future__ import annotations
@@ -109,18 +110,31 @@ class ModelRunner:
         try:
             await asyncio.gather(*(self.run_one(item) for item in items))
         finally:
-            await self._provider.aclose()
+            await self.aclose()
         return [self.finished[item.id] for item in items]
 
-    async def run_one(self, item: DatasetItem) -> ModelResult:
+    async def aclose(self) -> None:
+        """Release the provider's connections (``run`` does it itself; callers of ``execute`` call this)."""
+        await self._provider.aclose()
+
+    async def execute(self, request: GenerateRequest, item: DatasetItem) -> ModelResult:
+        """One prepared request under this runner's caps, deadline, retries and price, recorded against ``item``.
+
+        Judge calls go through here: the same machinery as model calls, with requests the judge builds itself.
+        """
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(self._semaphore)
             for semaphore in self._shared:
                 await stack.enter_async_context(semaphore)
-            result = await self._call(item)
+            return await self._call(item, request)
+
+    async def run_one(self, item: DatasetItem) -> ModelResult:
+        result = await self.execute(build_request(item), item)
+        # Kept before scoring: a deadline that cuts a slow scorer (a judge call) must not lose the answer.
+        self.finished[item.id] = result
         if self._scorer is not None:  # scored while other calls are still in flight
             result = await self._scorer(result, item)
-        self.finished[item.id] = result
+            self.finished[item.id] = result
         if self._on_result is not None:
             self._on_result(result)
         return result
@@ -145,8 +159,7 @@ class ModelRunner:
             task_type=item.task_type,
         )
 
-    async def _call(self, item: DatasetItem) -> ModelResult:
-        request = build_request(item)
+    async def _call(self, item: DatasetItem, request: GenerateRequest) -> ModelResult:
         attempts = 0
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),

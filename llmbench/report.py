@@ -6,9 +6,17 @@ stay visibly unknown ("—", "price unknown"): a missing price is never printed 
 
 from __future__ import annotations
 
-from llmbench.types import ComparisonResult, ModelRanking, ModelResult
+from llmbench.types import ComparisonResult, JudgeUsage, ModelRanking, ModelResult
 
-__all__ = ["RESPONSE_PREVIEW_CHARS", "cost_text", "item_rows", "ranking_rows", "render_markdown"]
+__all__ = [
+    "RESPONSE_PREVIEW_CHARS",
+    "cost_text",
+    "item_rows",
+    "judge_markdown",
+    "judge_usage_text",
+    "ranking_rows",
+    "render_markdown",
+]
 
 #: Longest response kept in a per-item row; whole answers belong in comparison.json.
 RESPONSE_PREVIEW_CHARS = 300
@@ -107,11 +115,22 @@ def item_rows(result: ComparisonResult) -> list[Row]:
         }
         for name in names:
             row[name] = r.scores.get(name)
+        if result.judge_usage is not None:  # judged runs: the judge's cost of this answer and its failed verdicts
+            row.update(_judge_cells(r))
         row["error_type"] = r.error_type
         row["error"] = r.error
         row["response"] = _truncate(r.response, RESPONSE_PREVIEW_CHARS)
         rows.append(row)
     return rows
+
+
+def _judge_cells(r: ModelResult) -> Row:
+    costs = [u.cost_usd for u in r.judge_usage.values()]
+    failed = "; ".join(f"{metric}: {e.error_type}" for metric, e in sorted(r.eval_errors.items()))
+    return {
+        "judge_cost_usd": sum(c for c in costs if c is not None) if costs and None not in costs else None,
+        "eval_errors": failed or None,
+    }
 
 
 def _header(result: ComparisonResult, title: str | None) -> list[str]:
@@ -230,6 +249,59 @@ def _failures(results: list[ModelResult]) -> list[str]:
     return lines
 
 
+def judge_usage_text(usage: JudgeUsage) -> str:
+    """The judge's budget line in one sentence; an unknown price stays unknown, never $0."""
+    cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else _PRICE_UNKNOWN
+    if usage.failed_calls and usage.cost_usd is not None:
+        cost += f" for the answered calls ({usage.failed_calls} failed calls returned no usage to price)"
+    rate = usage.parse_failure_rate
+    return (
+        f"{usage.evaluations} evaluations ({usage.failed_evaluations} failed), {usage.calls} judge calls "
+        f"({usage.failed_calls} failed, {usage.unparseable} unparseable"
+        f"{f', parse failures {rate:.1%}' if rate is not None else ''}), "
+        f"{usage.input_tokens} tokens in / {usage.output_tokens} out, cost {cost}"
+    )
+
+
+def judge_markdown(result: ComparisonResult) -> list[str]:
+    """The judge section: its own cost line (not in the models' cost), failures per metric, repeat agreement."""
+    summary = result.judge_usage
+    if summary is None:
+        return []
+    total = summary.total
+    lines = [
+        "",
+        "## Judge",
+        "",
+        f"- **Judge:** `{total.model}` — its cost is a separate budget line, not part of any model's cost.",
+        f"- **Total:** {judge_usage_text(total)}",
+        "",
+        "| Metric | Evaluations | Failed | Calls | Unparseable | Tokens in | Tokens out | Cost | Repeat agreement |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for metric, usage in summary.by_metric.items():
+        cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else _PRICE_UNKNOWN
+        agreed = summary.agreement.get(metric)
+        agreement = (
+            f"MAD {agreed.mean_abs_deviation:.3f}, identical {agreed.identical_share:.0%} ({agreed.items} answers)"
+            if agreed is not None
+            else _DASH
+        )
+        lines.append(
+            f"| {_cell(metric)} | {usage.evaluations} | {usage.failed_evaluations} | {usage.calls} "
+            f"| {usage.unparseable} | {usage.input_tokens} | {usage.output_tokens} | {cost} | {agreement} |"
+        )
+    failed = [(r, m, e) for r in result.results for m, e in sorted(r.eval_errors.items())]
+    if failed:
+        lines += ["", "| Model | Item | Metric | Error type | Error |", "|---|---|---|---|---|"]
+        for r, metric, error in sorted(failed, key=lambda x: (x[0].model, x[0].item_id, x[1])):
+            message = _cell(error.message, _ERROR_PREVIEW_CHARS)
+            lines.append(
+                f"| {_cell(r.model)} | {_cell(r.item_id)} | {_cell(metric)} | {_cell(error.error_type)} | {message} |"
+            )
+    return lines
+
+
 def render_markdown(result: ComparisonResult, *, title: str | None = None) -> str:
     """The full human-readable report of one comparison."""
     lines = [
@@ -239,5 +311,6 @@ def render_markdown(result: ComparisonResult, *, title: str | None = None) -> st
         *_recommendations(result),
         *_analysis(result),
         *_failures(result.results),
+        *judge_markdown(result),
     ]
     return "\n".join(lines) + "\n"

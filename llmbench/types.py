@@ -24,15 +24,20 @@ __all__ = [
     "Completion",
     "ComponentScores",
     "DatasetItem",
+    "EvalFailure",
     "EvalScore",
     "Finding",
     "GenerateRequest",
+    "JudgeAgreement",
+    "JudgeSummary",
+    "JudgeUsage",
     "ModelConfig",
     "ModelRanking",
     "ModelResult",
     "Price",
     "RankingWeights",
     "Recommendation",
+    "ResponseSchema",
     "RoutingStrategy",
     "SignificanceTest",
     "SimSpec",
@@ -180,12 +185,29 @@ class ChatMessage(BaseModel):
     content: str
 
 
+class ResponseSchema(BaseModel):
+    """A JSON schema the answer must follow; each provider maps it to its protocol's structured output.
+
+    Written for the strictest dialect (OpenAI strict mode, Anthropic ``output_config``): every object lists all
+    its properties as required and sets ``additionalProperties: false``; ranges are checked by the caller.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="OpenAI requires a name of this form")
+    json_schema: dict[str, Any]
+    strict: bool = True
+
+
 class GenerateRequest(BaseModel):
     """What a provider receives: messages plus the sampling parameters of its ModelConfig."""
 
     messages: list[ChatMessage]
     item: DatasetItem | None = Field(
         default=None, description="The item asked; only simulated models read it (they answer from its reference)"
+    )
+    response_schema: ResponseSchema | None = Field(
+        default=None, description="Structured output: the answer is one JSON object following this schema"
     )
 
 
@@ -215,11 +237,79 @@ class Completion(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Provider-reported timings, e.g. Ollama's")
 
 
+class JudgeUsage(BaseModel):
+    """What judge calls cost: a budget line of its own, never added to the cost of the models judged.
+
+    ``cost_usd`` sums the answered calls (a failed call returns no usage to price) and is None when the judge's
+    price is unknown, never 0 by default.
+    """
+
+    model: str = Field(description="The judge's ModelConfig.identifier")
+    evaluations: int = Field(default=0, ge=0, description="Verdicts asked: one per metric per answer")
+    failed_evaluations: int = Field(default=0, ge=0, description="Verdicts that gave no score")
+    calls: int = Field(default=0, ge=0, description="Judge requests, repeats and steps included, failed ones too")
+    failed_calls: int = Field(default=0, ge=0, description="Requests that failed after the runner's retries")
+    unparseable: int = Field(default=0, ge=0, description="Answered requests whose verdict could not be parsed")
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    cost_usd: float | None = Field(default=0.0, description="None when the judge's price is unknown")
+    price_known: bool = True
+
+    @property
+    def parse_failure_rate(self) -> float | None:
+        """Share of answered judge requests whose verdict could not be parsed; None with no answered request."""
+        answered = self.calls - self.failed_calls
+        return self.unparseable / answered if answered else None
+
+    def plus(self, other: JudgeUsage) -> JudgeUsage:
+        """The sum of two budget lines (an unknown cost on either side makes the total unknown)."""
+        known = self.price_known and other.price_known
+        models = list(dict.fromkeys([*self.model.split(", "), *other.model.split(", ")]))
+        return JudgeUsage(
+            model=", ".join(models),
+            evaluations=self.evaluations + other.evaluations,
+            failed_evaluations=self.failed_evaluations + other.failed_evaluations,
+            calls=self.calls + other.calls,
+            failed_calls=self.failed_calls + other.failed_calls,
+            unparseable=self.unparseable + other.unparseable,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost_usd=(self.cost_usd or 0.0) + (other.cost_usd or 0.0) if known else None,
+            price_known=known,
+        )
+
+
+class JudgeAgreement(BaseModel):
+    """How far repeated verdicts on the same answer agree (0 deviation and share 1 when all are identical)."""
+
+    items: int = Field(ge=1, description="Answers judged with at least two valid repeats")
+    mean_abs_deviation: float = Field(ge=0, description="Mean |score - mean of the item's repeats|")
+    identical_share: float = Field(ge=0, le=1, description="Share of repeats equal to the item's most common score")
+
+
+class JudgeSummary(BaseModel):
+    """The judge's budget line of a run, in total and per metric, with the agreement of repeats per metric."""
+
+    total: JudgeUsage
+    by_metric: dict[str, JudgeUsage] = Field(default_factory=dict)
+    agreement: dict[str, JudgeAgreement] = Field(default_factory=dict)
+
+
 class EvalScore(BaseModel):
     """One evaluator's verdict on one response: a score in [0, 1] and how it was reached."""
 
     name: str
     score: float = Field(ge=0, le=1)
+    details: dict[str, Any] = Field(default_factory=dict)
+    usage: JudgeUsage | None = Field(default=None, description="Judge calls behind this verdict, if any")
+
+
+class EvalFailure(BaseModel):
+    """Why a metric has no score on a row: counted in reports; the ranking leaves the metric out for that item."""
+
+    error_type: str = Field(description="EvaluationFailed subclass, e.g. UnparseableVerdict or JudgeCallFailed")
+    message: str
+    raw: list[str] = Field(default_factory=list, description="Judge answers that could not be parsed, verbatim")
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -242,6 +332,12 @@ class ModelResult(BaseModel):
     score_details: dict[str, dict[str, Any]] = Field(default_factory=dict)
     evaluated: list[str] = Field(
         default_factory=list, description="Metrics already applied to this row, including those not applicable"
+    )
+    eval_errors: dict[str, EvalFailure] = Field(
+        default_factory=dict, description="Metrics that failed to score this answer (no score, never a default)"
+    )
+    judge_usage: dict[str, JudgeUsage] = Field(
+        default_factory=dict, description="Judge calls spent on this answer, per metric; not in cost_usd"
     )
     simulated: bool = False
     task_type: TaskType | None = None
@@ -328,3 +424,6 @@ class ComparisonResult(BaseModel):
     duration_ms: float = 0.0
     weights: RankingWeights = Field(default_factory=RankingWeights)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    judge_usage: JudgeSummary | None = Field(
+        default=None, description="What the judge cost, apart from the models' cost; None when no judge ran"
+    )

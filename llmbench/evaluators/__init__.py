@@ -7,14 +7,14 @@ unknown one fails early with the list of known names rather than deep inside a c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from llmbench.errors import ComparisonError, ConfigError
+from llmbench.errors import ComparisonError, ConfigError, EvaluationFailed
 from llmbench.evaluators.base import Evaluator
 from llmbench.evaluators.coherence import CoherenceEvaluator
 from llmbench.evaluators.faithfulness import SUPPORT_THRESHOLD, FaithfulnessEvaluator
 from llmbench.evaluators.relevance import RelevanceEvaluator
-from llmbench.types import DatasetItem, EvalScore, ModelResult
+from llmbench.types import DatasetItem, EvalFailure, EvalScore, ModelResult
 
 __all__ = [
     "EVALUATORS",
@@ -59,9 +59,29 @@ def get_evaluator(name: str) -> Evaluator:
     try:
         cls = EVALUATORS[name]
     except KeyError:
+        from llmbench.evaluators.judge.names import is_judge_metric, needs_judge_message
+
+        if is_judge_metric(name):  # a judge metric is built with its judge by evaluators.judge.build_evaluators
+            raise ConfigError(needs_judge_message(name)) from None
         known = ", ".join(sorted(EVALUATORS))
         raise ConfigError(f"unknown metric {name!r}; known metrics: {known}") from None
     return cls()
+
+
+def _resolve(metrics: Sequence[str | Evaluator]) -> list[Evaluator]:
+    """Evaluators for metric names (from the registry) or ready-built evaluators (e.g. judges), deduplicated."""
+    evaluators: dict[str, Evaluator] = {}
+    for metric in metrics:
+        evaluator = metric if isinstance(metric, Evaluator) else get_evaluator(metric)
+        evaluators.setdefault(evaluator.name, evaluator)
+    return list(evaluators.values())
+
+
+async def _verdict(evaluator: Evaluator, item: DatasetItem, response: str) -> EvalScore | EvaluationFailed | None:
+    try:
+        return await evaluator.evaluate(item, response)
+    except EvaluationFailed as failure:  # counted on the row, never a score
+        return failure
 
 
 async def score_result(result: ModelResult, item: DatasetItem, evaluators: list[Evaluator]) -> ModelResult:
@@ -73,25 +93,36 @@ async def score_result(result: ModelResult, item: DatasetItem, evaluators: list[
     todo = [e for e in evaluators if e.name not in result.evaluated]
     if not result.success or not todo:
         return result
-    verdicts: list[EvalScore | None] = await asyncio.gather(
-        *(evaluator.evaluate(item, result.response or "") for evaluator in todo)
-    )
+    verdicts = await asyncio.gather(*(_verdict(evaluator, item, result.response or "") for evaluator in todo))
     scores = dict(result.scores)
     details = dict(result.score_details)
+    errors = dict(result.eval_errors)
+    judge_usage = dict(result.judge_usage)
     for evaluator, verdict in zip(todo, verdicts, strict=True):
-        if verdict is None:  # not applicable to this item: left out, but remembered as done
+        if verdict is None or isinstance(verdict, EvaluationFailed):
+            # Not applicable, or failed: left out (the ranking renormalises), but remembered as done.
             scores.pop(evaluator.name, None)
             details.pop(evaluator.name, None)
-            continue
-        scores[evaluator.name] = verdict.score
-        details[evaluator.name] = verdict.details
+        else:
+            scores[evaluator.name] = verdict.score
+            details[evaluator.name] = verdict.details
+        if isinstance(verdict, EvaluationFailed):
+            errors[evaluator.name] = EvalFailure(
+                error_type=type(verdict).__name__, message=verdict.message, raw=verdict.raw, details=verdict.details
+            )
+        if verdict is not None and verdict.usage is not None:
+            judge_usage[evaluator.name] = verdict.usage
     evaluated = [*result.evaluated, *(e.name for e in todo)]
-    return result.model_copy(update={"scores": scores, "score_details": details, "evaluated": evaluated})
+    update = {"scores": scores, "score_details": details, "evaluated": evaluated}
+    return result.model_copy(update={**update, "eval_errors": errors, "judge_usage": judge_usage})
 
 
-def make_scorer(metrics: list[str]) -> Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]]:
-    """A scorer for :class:`llmbench.execution.ModelRunner`; unknown metrics fail here, before any call."""
-    evaluators = [get_evaluator(name) for name in dict.fromkeys(metrics)]
+def make_scorer(
+    metrics: Sequence[str | Evaluator],
+) -> Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]]:
+    """A scorer for :class:`llmbench.execution.ModelRunner` from metric names or built evaluators (judges);
+    unknown metrics fail here, before any call."""
+    evaluators = _resolve(metrics)
 
     async def scorer(result: ModelResult, item: DatasetItem) -> ModelResult:
         return await score_result(result, item, evaluators)
@@ -100,16 +131,18 @@ def make_scorer(metrics: list[str]) -> Callable[[ModelResult, DatasetItem], Awai
 
 
 async def evaluate_results(
-    results: list[ModelResult], items: dict[str, DatasetItem], metrics: list[str]
+    results: list[ModelResult], items: dict[str, DatasetItem], metrics: Sequence[str | Evaluator]
 ) -> list[ModelResult]:
     """``results`` with ``scores`` and ``score_details`` filled for every successful result.
 
-    Failed results are returned unchanged; a metric that returns None for an item is left out of its scores;
-    metrics a row has already been through are not computed again. Unknown metrics raise ConfigError before any
-    work; a result whose ``item_id`` is not in ``items`` raises ComparisonError (scoring it against nothing would
-    hide the mistake).
+    ``metrics`` are names or built evaluators (judge evaluators come from
+    :func:`llmbench.evaluators.judge.build_evaluators`). Failed results are returned unchanged; a metric that
+    returns None for an item is left out of its scores; one that fails (EvaluationFailed) is left out and
+    recorded in ``eval_errors``; metrics a row has already been through are not computed again. Unknown metrics
+    raise ConfigError before any work; a result whose ``item_id`` is not in ``items`` raises ComparisonError
+    (scoring it against nothing would hide the mistake).
     """
-    evaluators = [get_evaluator(name) for name in dict.fromkeys(metrics)]
+    evaluators = _resolve(metrics)
     missing = sorted({r.item_id for r in results if r.success and r.item_id not in items})
     if missing:
         raise ComparisonError(f"results refer to items not in the dataset: {', '.join(missing)}")

@@ -109,7 +109,24 @@ def parse_messages(body: dict[str, Any]) -> ChatRequest:
     users = [message_text(m.get("content")) for m in messages if m["role"] == "user"]
     if system is not None:
         texts = (message_text(system), *texts)
-    return ChatRequest(model, texts, users[-1] if users else texts[-1], max_tokens, stream)
+    last_user = users[-1] if users else texts[-1]
+    return ChatRequest(model, texts, last_user, max_tokens, stream, _output_schema(body))
+
+
+def _output_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema of ``output_config.format`` (structured outputs), or None when none is asked for."""
+    config = body.get("output_config")
+    if config is None:
+        return None
+    fmt = config.get("format") if isinstance(config, dict) else None
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        raise _bad("output_config.format.type: Input should be 'json_schema'")
+    schema = fmt.get("schema")
+    if not isinstance(schema, dict):
+        raise _bad("output_config.format.schema: Field required")
+    return schema
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

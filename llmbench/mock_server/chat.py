@@ -1,4 +1,7 @@
-"""The vendor-neutral part of one chat request: fault, model lookup, context check, answer and pacing."""
+"""The vendor-neutral part of one chat request: fault, model lookup, context check, answer and pacing.
+
+The answer is the model's deterministic reply, or a judge's verdict (:mod:`llmbench.mock_server.judge`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from aiohttp import web
 from llmbench.mock_server.answers import answer_for, count_tokens, split_chunks, truncate_tokens
 from llmbench.mock_server.config import FaultKind, FaultSpec, MockModel
 from llmbench.mock_server.faults import abort_connection, fault_delay, problem_for_fault, select_fault
+from llmbench.mock_server.judge import judge_mode, judge_text
 from llmbench.mock_server.problems import Problem, ProblemKind
 from llmbench.mock_server.state import STATE_KEY
 
@@ -28,6 +32,7 @@ class ChatRequest:
     last_user: str
     max_tokens: int | None
     stream: bool
+    response_schema: dict[str, Any] | None = None  # structured output asked for, in any protocol's field
 
     @property
     def prompt_tokens(self) -> int:
@@ -102,7 +107,12 @@ async def prepare(request: web.Request, chat: ChatRequest, vendor: Vendor) -> Re
         raise vendor.model_not_found(chat.model)
     if prompt_tokens + (chat.max_tokens or 0) > model.context_window:
         raise vendor.context_exceeded(model.name, model.context_window, prompt_tokens, chat.max_tokens)
-    text = answer_for(model.name, chat.last_user)
+    mode = judge_mode(request, model, chat.response_schema)
+    text = (
+        answer_for(model.name, chat.last_user)
+        if mode is None
+        else judge_text(mode, chat.response_schema, chat.last_user)
+    )
     truncated = False
     if chat.max_tokens is not None:
         text, truncated = truncate_tokens(text, chat.max_tokens)

@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_RETRY_AFTER",
     "FaultKind",
     "FaultSpec",
+    "JudgeMode",
     "MockModel",
     "MockServerConfig",
     "load_mock_config",
@@ -44,6 +45,15 @@ class FaultKind(StrEnum):
     BAD_REQUEST = "bad_request"  # 400 invalid request
 
 
+class JudgeMode(StrEnum):
+    """How the server answers a judge request; the value is what the ``x-mock-judge`` header carries."""
+
+    VALID = "valid"  # the overlap verdict (llmbench.providers.sim_judge), following the schema asked for
+    NOISY = "noisy"  # the overlap verdict with about half of its judgements changed, seeded by the prompt
+    MALFORMED = "malformed"  # the first half of the valid verdict's JSON: not JSON at all
+    OFF_SCHEMA = "off_schema"  # valid JSON that does not follow the schema
+
+
 class FaultSpec(BaseModel):
     """One fault; ``count`` None applies it to every request, N only to the first N."""
 
@@ -65,6 +75,7 @@ class MockModel(BaseModel):
     ttft_ms: float | None = Field(default=None, ge=0, description="Streaming: delay of the first chunk")
     context_window: int = Field(default=8192, ge=1)
     owned_by: str = "llmbench-mock"
+    judge: JudgeMode | None = Field(default=None, description="Answer every request as a judge, in this mode")
 
     @property
     def first_chunk_ms(self) -> float:

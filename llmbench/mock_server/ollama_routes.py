@@ -82,7 +82,17 @@ def parse_chat(body: dict[str, Any]) -> ChatRequest:
     texts = tuple(message_text(m.get("content")) for m in messages)
     users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
     last_user = users[-1] if users else (texts[-1] if texts else "")
-    return ChatRequest(_model_name(model), texts, last_user, max_tokens, stream)
+    return ChatRequest(_model_name(model), texts, last_user, max_tokens, stream, _format_schema(body))
+
+
+def _format_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """``format``: a JSON schema object, or ``"json"`` (any JSON, no schema)."""
+    fmt = body.get("format")
+    if fmt is None or fmt == "" or fmt == "json":
+        return None
+    if not isinstance(fmt, dict):
+        raise Problem(ProblemKind.BAD_REQUEST, f'invalid format: expected "json" or a JSON schema, got {fmt!r}')
+    return fmt
 
 
 def _final(reply: Reply, content: str, prompt_ns: int, eval_ns: int, load_ns: int) -> dict[str, Any]:

@@ -150,7 +150,41 @@ def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, bool]:
     texts = tuple(message_text(m.get("content")) for m in messages)
     users = [message_text(m.get("content")) for m in messages if m["role"] == "user"]
     last_user = users[-1] if users else texts[-1]
-    return ChatRequest(model, texts, last_user, _max_tokens(body), stream), include_usage
+    chat = ChatRequest(model, texts, last_user, _max_tokens(body), stream, _response_schema(body))
+    return chat, include_usage
+
+
+def _response_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema of ``response_format`` (type ``json_schema``); ``text`` and ``json_object`` carry none."""
+    fmt = body.get("response_format")
+    if fmt is None:
+        return None
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind in ("text", "json_object"):
+        return None
+    if kind != "json_schema":
+        raise Problem(
+            ProblemKind.BAD_REQUEST,
+            f"Invalid value: {kind!r}. Supported values are: 'text', 'json_object' and 'json_schema'.",
+            param="response_format.type",
+            code="invalid_value",
+        )
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise Problem(
+            ProblemKind.BAD_REQUEST,
+            "Missing required parameter: 'response_format.json_schema.name'.",
+            param="response_format.json_schema.name",
+            code="missing_required_parameter",
+        )
+    schema = spec.get("schema")
+    if not isinstance(schema, dict):
+        raise Problem(
+            ProblemKind.BAD_REQUEST,
+            "Invalid 'response_format.json_schema.schema': expected an object.",
+            param="response_format.json_schema.schema",
+        )
+    return schema
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:

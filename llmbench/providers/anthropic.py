@@ -1,5 +1,7 @@
 """Anthropic Messages API: the system prompt goes top-level and ``max_tokens`` is mandatory.
 
+A request's ``response_schema`` becomes ``output_config.format`` (structured outputs, no beta header needed).
+
 Only the wire format lives here; the client, key handling and error mapping are shared in
 :mod:`llmbench.providers.http`.
 """
@@ -60,6 +62,9 @@ class AnthropicProvider(HTTPProvider):
             payload["top_p"] = cfg.top_p
         if cfg.stop:
             payload["stop_sequences"] = cfg.stop
+        if (schema := request.response_schema) is not None:
+            # Structured outputs (GA): the answer is one text block holding the JSON object.
+            payload["output_config"] = {"format": {"type": "json_schema", "schema": schema.json_schema}}
         return payload
 
     async def generate(self, request: GenerateRequest) -> Completion:

@@ -43,12 +43,15 @@ class OllamaProvider(HTTPProvider):
         options: dict[str, Any] = {"temperature": cfg.temperature, "top_p": cfg.top_p, "num_predict": cfg.max_tokens}
         if cfg.stop:
             options["stop"] = cfg.stop
-        return {
+        payload: dict[str, Any] = {
             "model": cfg.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "stream": cfg.stream,
             "options": options,
         }
+        if request.response_schema is not None:
+            payload["format"] = request.response_schema.json_schema  # Ollama >= 0.5 takes a JSON schema here
+        return payload
 
     async def generate(self, request: GenerateRequest) -> Completion:
         started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 Only the wire format lives here; the client, key handling and error mapping are shared in
 :mod:`llmbench.providers.http`. When a server reports no usage, tokens are estimated (``usage.estimated``).
+A request's ``response_schema`` becomes ``response_format`` of type ``json_schema`` (structured outputs).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class OpenAIProvider(HTTPProvider):
             payload["stop"] = cfg.stop
         if cfg.stream:
             payload["stream_options"] = {"include_usage": True}
+        if (schema := request.response_schema) is not None:
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema.name, "schema": schema.json_schema, "strict": schema.strict},
+            }
         return payload
 
     async def generate(self, request: GenerateRequest) -> Completion:

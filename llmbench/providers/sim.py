@@ -223,6 +223,10 @@ class SimProvider(Provider):
         self.spec = spec
 
     async def generate(self, request: GenerateRequest) -> Completion:
+        if request.response_schema is not None:  # asked for a verdict: answer as the deterministic judge
+            from llmbench.providers.sim_judge import judge_completion
+
+            return await judge_completion(self.spec, self.config, request)
         prompt, context, reference = _split_request(request)
         item_id = request.item.id if request.item else ""
         rng = _rng(self.spec.seed, self.config.model, item_id, prompt)
