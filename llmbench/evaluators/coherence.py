@@ -8,7 +8,8 @@ Definition (offline, no model call), over the lowercase words W of the response 
   ``distinct_sentences`` = 1 − share of sentences that repeat an earlier one, case-insensitively.
 * ``structure`` = 1 up to 40 words per sentence on average, falling linearly to 0 at 100 (an unpunctuated
   wall of text), times 1 − the share of visible characters that are neither letters, digits nor ordinary
-  punctuation (noise such as "#### $$$ @@@" lowers it). One or two words are a complete answer: "Delhi" and "No." score 1.
+  punctuation (noise such as "#### $$$ @@@" lowers it). One or two words are a complete answer: "Delhi" and
+  "No." score 1.
 * ``score = 0.35 · diversity + 0.35 · non_repetition + 0.15 · distinct_sentences + 0.15 · structure``.
 * An empty response (no words) scores 0.
 
@@ -56,7 +57,7 @@ def length_sanity(mean_sentence_words: float) -> float:
     return max(0.0, 1 - (mean_sentence_words - 40) / 60)
 
 
-_PUNCTUATION = frozenset(".,;:!?'\"()[]-–—%/&¿¡«»“”‘’…")
+_PUNCTUATION = frozenset(".,;:!?'\"()[]-–—%/&¿¡«»“”‘’…。，、；：！？「」『』（）《》")
 
 
 def noise_share(text: str) -> float:

@@ -32,25 +32,85 @@ __all__ = [
     "TextFacts",
     "analyse",
     "contradicts",
-    "swaps_entity",
     "implied_stance",
     "is_yes_no_question",
     "numbers_match",
+    "swaps_entity",
 ]
 
 #: Words that negate what follows (or deny what precedes: "that is a myth").
 NEGATIONS: frozenset[str] = frozenset(
-    """no not never nothing none nobody nowhere neither nor cannot without myth misconception untrue false
-    pas jamais rien aucun aucune nicht kein keine keinen nie niemals nichts nunca nada ningún ninguna tampoco""".split()
+    [
+        "no",
+        "not",
+        "never",
+        "nothing",
+        "none",
+        "nobody",
+        "nowhere",
+        "neither",
+        "nor",
+        "cannot",
+        "without",
+        "myth",
+        "misconception",
+        "untrue",
+        "false",
+        "pas",
+        "jamais",
+        "rien",
+        "aucun",
+        "aucune",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "nie",
+        "niemals",
+        "nichts",
+        "nunca",
+        "nada",
+        "ningún",
+        "ninguna",
+        "tampoco",
+    ]
 )
 # Negative concord: "no ... nada", "ne ... rien" negate once, so these count only when nothing negated before them.
-_CONCORD = frozenset("nothing nada nunca nadie ningún ninguna tampoco rien jamais aucun aucune".split())
-_YES = frozenset("yes yeah yep yup sure correct true indeed oui ja sí si".split())
-_NO = frozenset("no nope false incorrect non nein".split())
-_PARTICLE_FOLLOWERS = frozenset("it they you he she we i there that this".split())
+_CONCORD = frozenset(
+    ["nothing", "nada", "nunca", "nadie", "ningún", "ninguna", "tampoco", "rien", "jamais", "aucun", "aucune"]
+)
+_YES = frozenset(["yes", "yeah", "yep", "yup", "sure", "correct", "true", "indeed", "oui", "ja", "sí", "si"])
+_NO = frozenset(["no", "nope", "false", "incorrect", "non", "nein"])
+_PARTICLE_FOLLOWERS = frozenset(["it", "they", "you", "he", "she", "we", "i", "there", "that", "this"])
 _AUXILIARIES = frozenset(
-    """is are was were am do does did can could will would should shall has have had may might must
-    est-ce ist sind kann können war""".split()
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "has",
+        "have",
+        "had",
+        "may",
+        "might",
+        "must",
+        "est-ce",
+        "ist",
+        "sind",
+        "kann",
+        "können",
+        "war",
+    ]
 )
 _REFUSAL = re.compile(
     r"\b(i\s+(?:do\s+not|don't|dont|cannot|can't|can\s*not|am\s+not\s+able\s+to|am\s+unable\s+to|'m\s+unable\s+to"

@@ -92,9 +92,29 @@ def _after(tokens: list[str], end: int) -> tuple[str | None, bool]:
     return _UNITS.get(following), open_ended
 
 
-_NOT_A_COUNT_AFTER = frozenset("of another day way who that which thing can could might must should would will".split())
-_NOT_A_COUNT_BEFORE = frozenset("no any some every each the this that which someone anyone".split())
-_DETERMINERS = frozenset("the these those both all".split())
+_NOT_A_COUNT_AFTER = frozenset(
+    [
+        "of",
+        "another",
+        "day",
+        "way",
+        "who",
+        "that",
+        "which",
+        "thing",
+        "can",
+        "could",
+        "might",
+        "must",
+        "should",
+        "would",
+        "will",
+    ]
+)
+_NOT_A_COUNT_BEFORE = frozenset(
+    ["no", "any", "some", "every", "each", "the", "this", "that", "which", "someone", "anyone"]
+)
+_DETERMINERS = frozenset(["the", "these", "those", "both", "all"])
 
 
 def _is_count(tokens: list[str], i: int) -> bool:

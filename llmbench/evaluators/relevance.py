@@ -54,11 +54,15 @@ class RelevanceEvaluator(Evaluator):
         question = analyse(item.prompt)
         sources = [t for t in (item.context, *item.correct_references) if t]
         topic = frozenset().union(question.stems, *(analyse(t).stems for t in sources))
-        details: dict[str, object] = {"method": "0 when empty, off-topic, an echo of the question or a needless refusal"}
+        details: dict[str, object] = {
+            "method": "0 when empty, off-topic, an echo of the question or a needless refusal"
+        }
         if answer.empty:
             return EvalScore(name=self.name, score=0.0, details={**details, "reason": "empty response"})
         if answer.refusal and sources:
-            return EvalScore(name=self.name, score=0.0, details={**details, "reason": "refusal; the item had the answer"})
+            return EvalScore(
+                name=self.name, score=0.0, details={**details, "reason": "refusal; the item had the answer"}
+            )
         if _is_echo(answer, question, is_yes_no_question(item.prompt)):
             return EvalScore(name=self.name, score=0.0, details={**details, "reason": "only restates the question"})
         shared = answer.stems & topic

@@ -30,8 +30,7 @@ def _best(
     answer: TextFacts, references: list[str], question: TextFacts, yes_no: bool, tolerances: tuple[float, float]
 ) -> tuple[Similarity, str]:
     scored = [
-        (answer_similarity(answer, analyse(r), question, yes_no=yes_no, tolerances=tolerances), r)
-        for r in references
+        (answer_similarity(answer, analyse(r), question, yes_no=yes_no, tolerances=tolerances), r) for r in references
     ]
     return max(scored, key=lambda pair: pair[0].score)
 

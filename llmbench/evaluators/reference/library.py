@@ -64,8 +64,11 @@ class RougeLEvaluator(Evaluator):
         return EvalScore(
             name=self.name,
             score=min(1.0, max(0.0, float(score.fmeasure))),
-            details={"method": "rouge-score ROUGE-L F, stemmed, best over references", "precision": round(
-                float(score.precision), 4), "recall": round(float(score.recall), 4)},
+            details={
+                "method": "rouge-score ROUGE-L F, stemmed, best over references",
+                "precision": round(float(score.precision), 4),
+                "recall": round(float(score.recall), 4),
+            },
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_answer", "answer_tokens"]
+__all__ = ["answer_tokens", "normalize_answer"]
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
