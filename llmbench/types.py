@@ -39,6 +39,7 @@ __all__ = [
     "SimSpec",
     "TaskType",
     "Usage",
+    "WeakStyle",
     "check_weights",
 ]
 
@@ -94,17 +95,27 @@ class Price(BaseModel):
     cached_input_per_mtok: float | None = Field(default=None, ge=0)
 
 
+#: How a simulated model's wrong answers go wrong (definitions in :mod:`llmbench.providers.sim_answers`).
+WeakStyle = Literal[
+    "misconception", "polarity_flip", "entity_swap", "number_change", "wrong", "off_topic", "repetitive"
+]
+
+
 class SimSpec(BaseModel):
     """How a simulated model behaves: all of it deterministic for a given seed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    quality: float = Field(default=0.7, ge=0, le=1, description="Chance of a faithful, on-topic answer")
+    quality: float = Field(default=0.7, ge=0, le=1, description="Chance of a correct answer")
     latency_ms: float = Field(default=200, ge=0, description="Mean latency, really awaited")
     jitter: float = Field(default=0.2, ge=0, le=1, description="Latency varies by up to this share")
     failure_rate: float = Field(default=0.0, ge=0, le=1, description="Share of calls that fail with a 503")
     context_limit: int = Field(default=32_000, ge=1)
-    weak_styles: tuple[str, ...] = Field(default=("wrong", "off_topic"), description="wrong|off_topic|repetitive")
+    weak_styles: tuple[WeakStyle, ...] = Field(
+        default=("misconception", "polarity_flip", "entity_swap", "number_change", "wrong", "off_topic"),
+        min_length=1,
+        description="How its wrong answers go wrong (see llmbench.providers.sim_answers)",
+    )
     seed: int = 0
     description: str = ""
 

@@ -3,14 +3,17 @@
 Word overlap cannot tell "No, you can't marry your cousin in Australia" from "Yes, you can ...", nor "Brazilian"
 from "Colombian" in an otherwise copied sentence. These facts are what the offline evaluators compare instead:
 
-* ``negated``: the text's negation words (no, not, never, nothing, n't, cannot, "a myth", ... and the commonest
-  French, German and Spanish ones) counted without a leading yes/no particle; an odd count means negated.
+* ``negated``: the negation words (no, not, never, nothing, n't, cannot, "a myth", ... and the commonest
+  French, German and Spanish ones) of the first sentence, counted without a leading yes/no particle; an odd
+  count means negated. Each clause has its own polarity too (``clauses``).
 * ``stance``: "yes" or "no" when the text opens with an answer particle ("No, ...", "Yes.", "Oui", "Nein"),
   else None. :func:`implied_stance` reads the stance of a text that restates a yes/no question without one.
 * ``quantities``: numbers with their bound and unit (:mod:`.quantities`); ``numbers`` their bare values.
 * ``clauses``: the content words and polarity of each clause (split at , ; : and "but", "because", "which"...),
   so that "helmets without horns, or no helmet at all" is two negated clauses, not one double negation.
-* ``entities``: stems of capitalised words that are not merely sentence-initial, and of acronyms.
+* ``entities``: stems of capitalised words that are not merely sentence-initial, and of acronyms;
+  ``capitalised`` adds sentence-initial subjects ("Sydney is ...", not "Roughly 70"), for comparisons where
+  the rest of the text matches.
 * ``refusal``: the text declines to answer ("I don't know", "I cannot answer that", "As an AI ...").
 
 Everything is computed once per distinct text (cached), because the same context and references are compared
@@ -123,22 +126,37 @@ _REFUSAL = re.compile(
 )
 _CAPITALISED = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d[\d,.]*")
 _CLAUSE_BREAK = re.compile(
-    r"[,;:()\u2014]|\s(?:and|but|because|although|though|while|whereas|which|so|yet|mais|car|aber|weil|pero|porque)\s",
+    r"(?<!\d)[,:](?!\d)|[;()\u2014]|\s(?:and|but|because|although|though|while|whereas|which|so|yet|mais|car|aber|weil|pero|porque)\s",
     re.IGNORECASE,
 )
+_SUBJECT_VERBS = frozenset(
+    ["is", "was", "are", "were", "has", "have", "had", "will", "can", "could", "would", "lies", "stands", "remains"]
+)
+_ANTONYM_TEXT = """rise:fall rose:fell risen:fallen increas:decreas grow:shrink grew:shrank higher:lower
+    faster:slower larger:smaller bigger:smaller before:after first:last win:lose won:lost safe:danger legal:illeg
+    possibl:imposs visibl:invis reliabl:unreli order:unord hot:cold open:close north:south east:west above:below
+    insid:outsid earli:later youngest:oldest younger:older minimum:maximum posit:negat accept:reject allow:forbid
+    add:remov gain:loss strong:weak heavi:light fast:slow long:short high:low rich:poor true:fals correct:incorrect
+    alway:never right:wrong same:differ"""
+#: Pairs of stems with opposite meaning: a clause that matches another but for one of these contradicts it.
+_ANTONYMS: dict[str, str] = {
+    word: other for pair in _ANTONYM_TEXT.split() for word, other in (pair.split(":"), reversed(pair.split(":")))
+}
+
 #: A text restates a yes/no question when it covers this share of the question's words and the question
 #: makes up this share of the text's words (so "Sharks are immune to cancer because ..." is not a plain "yes").
 _RESTATES = 0.5
 _MOSTLY_QUESTION = 0.6
+_RESTATEMENT_SENTENCES = 2  # a longer text (a loop of "X is important.") is not a plain yes or no
 
 
 @dataclass(frozen=True)
 class Clause:
-    """The content words of one clause, the named entities among them, and whether the clause is negated."""
+    """The content words of one clause, the capitalised ones among them, and whether the clause is negated."""
 
     stems: frozenset[str]
     negated: bool
-    entities: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -150,6 +168,7 @@ class TextFacts:
     stems: frozenset[str]
     quantities: tuple[Quantity, ...]
     entities: frozenset[str]
+    capitalised: frozenset[str]
     stance: str | None
     negated: bool
     refusal: bool
@@ -186,27 +205,33 @@ def _negations(tokens: list[str]) -> int:
     return count
 
 
-def _entities(text: str) -> frozenset[str]:
-    found: set[str] = set()
+def _names(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(entities, capitalised): stems of capitalised words, without and with the merely sentence-initial ones."""
+    entities: set[str] = set()
+    capitalised: set[str] = set()
     for sentence in split_sentences(text):
         words = _CAPITALISED.findall(sentence.replace("\u2019", "'"))
         for i, word in enumerate(words):
             if not word[0].isupper() or word.lower() in STOPWORDS:
                 continue
+            stemmed = normalize_word(word.lower())
             acronym = len(word) > 1 and word.isupper()
-            follows_capital = i + 1 < len(words) and words[i + 1][:1].isupper()
-            if i > 0 or acronym or follows_capital:  # a sentence-initial word is only capitalised by position
-                found.add(normalize_word(word.lower()))
-    return frozenset(found)
+            following = words[i + 1] if i + 1 < len(words) else ""
+            if i > 0 or acronym or following[:1].isupper():  # a sentence-initial word is capitalised by position
+                entities.add(stemmed)
+                capitalised.add(stemmed)
+            elif following.lower() in _SUBJECT_VERBS:  # "Sydney is ...": a sentence-initial subject
+                capitalised.add(stemmed)
+    return frozenset(entities), frozenset(capitalised)
 
 
-def _clauses(text: str, entities: frozenset[str]) -> tuple[Clause, ...]:
+def _clauses(text: str, names: frozenset[str]) -> tuple[Clause, ...]:
     clauses = []
-    for part in _CLAUSE_BREAK.split(text):
+    for part in (p for sentence in split_sentences(text) for p in _CLAUSE_BREAK.split(sentence)):
         tokens = tokenize(part)
         stems = frozenset(content_words(part))
         if stems:
-            clauses.append(Clause(stems, _negations(tokens) % 2 == 1, stems & entities))
+            clauses.append(Clause(stems, _negations(tokens) % 2 == 1, stems & names))
     return tuple(clauses)
 
 
@@ -215,47 +240,58 @@ def analyse(text: str) -> TextFacts:
     """The facts of ``text`` (cached: contexts and references are analysed once, not once per answer)."""
     tokens = tokenize(text)
     stance = _stance(tokens, text)
-    body = tokens[1:] if stance is not None else tokens
-    entities = _entities(text)
+    sentences = split_sentences(text)
+    first = tokenize(sentences[0]) if sentences else []
+    body = first[1:] if stance is not None else first  # the stance of an answer is in its first sentence
+    entities, capitalised = _names(text)
     return TextFacts(
         text=text,
         tokens=tuple(tokens),
         stems=frozenset(content_words(text)),
         quantities=quantities(tokens),
         entities=entities,
+        capitalised=capitalised,
         stance=stance,
         negated=_negations(body) % 2 == 1,
         refusal=bool(_REFUSAL.search(text)),
-        clauses=_clauses(text, entities),
+        clauses=_clauses(text, capitalised),
     )
 
 
+def _antonyms(x: frozenset[str], y: frozenset[str]) -> bool:
+    return any(_ANTONYMS.get(word, "") in y for word in x - y)
+
+
 def contradicts(a: TextFacts, b: TextFacts) -> bool:
-    """Whether the clauses of ``a`` and ``b`` that share most words (at least two, or all of a one-word clause,
-    and at least half of the smaller clause) have opposite polarity: "does not stay" vs "stays"."""
-    best: tuple[int, float] = (0, 0.0)
-    opposite = False
+    """Whether some clause of ``a`` has the opposite polarity of the clause of ``b`` it matches best ("does not
+    stay" vs "stays"), or holds an antonym of one of its words ("ridership rose" vs "ridership fell"). A match
+    shares at least two words (or all of a one-word clause) and at least half of the smaller clause."""
     for x in a.clauses:
+        best: tuple[int, float] = (0, 0.0)
+        opposite = False
         for y in b.clauses:
             shared = len(x.stems & y.stems)
             smaller = min(len(x.stems), len(y.stems))
             if shared < min(2, smaller) or shared / smaller < 0.5:
                 continue
             if (shared, shared / smaller) > best:
-                best, opposite = (shared, shared / smaller), x.negated != y.negated
-    return opposite
+                best, opposite = (shared, shared / smaller), (x.negated != y.negated) != _antonyms(x.stems, y.stems)
+        if opposite:
+            return True
+    return False
 
 
 def swaps_entity(a: TextFacts, b: TextFacts) -> bool:
     """Whether a clause of ``a`` says what a clause of ``b`` says (all its other content words are there) but
     names an entity that clause does not, while that clause names one ``a``'s does not: "was founded in Antwerp
-    in 1797" against "was founded in Rotterdam in 1797"."""
+    in 1797" against "was founded in Rotterdam in 1797". Sentence-initial capitals count here, because the rest
+    of the clause must match: "Toronto is the capital" against "The capital is Ottawa"."""
     for x in a.clauses:
-        predicate = x.stems - x.entities
-        if not x.entities or not predicate:
+        predicate = x.stems - x.names
+        if not x.names or not predicate:
             continue
         for y in b.clauses:
-            if predicate <= y.stems and (x.entities - y.stems) and (y.entities - x.stems):
+            if predicate <= y.stems and (x.names - y.stems) and (y.names - x.stems):
                 return True
     return False
 
@@ -271,7 +307,7 @@ def implied_stance(facts: TextFacts, question: TextFacts) -> str | None:
     (half of the question's content words, making up most of its own), "no" if negated, "yes" if not."""
     if facts.stance is not None:
         return facts.stance
-    if not question.stems or not facts.stems:
+    if not question.stems or not facts.stems or len(split_sentences(facts.text)) > _RESTATEMENT_SENTENCES:
         return None
     shared = len(facts.stems & question.stems)
     if shared / len(question.stems) < _RESTATES or shared / len(facts.stems) < _MOSTLY_QUESTION:

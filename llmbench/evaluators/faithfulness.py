@@ -8,7 +8,8 @@ clause) of the answer is a *claim*; its content-word stems C (see :mod:`.text`) 
 * The claim is *unsupported* (score 0) when it states a number the source does not (within the item's
   tolerance, bound and unit: :mod:`.quantities`), names an entity the source does not ("Brazilian" →
   "Colombian" is enough), puts another entity of the source in a source clause's place ("founded in Antwerp"
-  where the source says "founded in Rotterdam" and mentions Antwerp elsewhere), or has a clause of opposite
+  where the source says "founded in Rotterdam" and mentions Antwerp elsewhere, unless one source sentence
+  holds all the claim's words), or has a clause of opposite
   polarity to a source clause about the same thing (:func:`~llmbench.evaluators.facts.contradicts`).
   Otherwise its score is its coverage.
 * A leading yes/no ("No, ...", a bare "Yes") is a claim too when the expected stance is known: from a reference
@@ -44,6 +45,7 @@ class _Source:
     stems: frozenset[str]
     quantities: tuple[Quantity, ...]
     sentences: tuple[TextFacts, ...]
+    question: frozenset[str]
     stance: str | None
 
 
@@ -53,8 +55,9 @@ def _source(item: DatasetItem, question: TextFacts, yes_no: bool) -> _Source | N
         return None
     sentences = tuple(analyse(s) for text in texts for s in split_sentences(text))
     stems = frozenset().union(question.stems, *(s.stems for s in sentences))
-    found = tuple(q for facts in (question, *sentences) for q in facts.quantities)
-    return _Source(stems, found, sentences, _expected_stance(item, question, sentences) if yes_no else None)
+    found = tuple(q for facts in (question, *sentences) for q in facts.quantities if not q.vague)
+    stance = _expected_stance(item, question, sentences) if yes_no else None
+    return _Source(stems, found, sentences, question.stems, stance)
 
 
 def _expected_stance(item: DatasetItem, question: TextFacts, sentences: tuple[TextFacts, ...]) -> str | None:
@@ -77,7 +80,8 @@ def _check(claim: TextFacts, source: _Source, tolerances: tuple[float, float]) -
     numbers = [q.value for q in claim.quantities if not any(agree(q, s, *tolerances) for s in source.quantities)]
     entities = sorted(claim.entities - source.stems)
     contradicted = any(contradicts(claim, sentence) for sentence in source.sentences)
-    swapped = any(swaps_entity(claim, sentence) for sentence in source.sentences)
+    whole = any(claim.stems <= sentence.stems | source.question for sentence in source.sentences)
+    swapped = not whole and any(swaps_entity(claim, sentence) for sentence in source.sentences)
     score = 0.0 if numbers or entities or contradicted or swapped else coverage
     return {
         "claim": claim.text[:200],

@@ -9,7 +9,8 @@ is not "about eight minutes", and "roughly 71 degrees" does agree with "about 70
   else ``=``.
 * ``unit``: the following word when it is a known unit (seconds, minutes, metres, km, degrees, years...),
   folded to one spelling ("square kilometre" is its own unit); numbers with two different known units are
-  not compared at all. A number word after "the", "these" or "both" ("when the two line up") is not a count.
+  not compared at all. A number word after "the", "these" or "both" ("when the two line up") is not a count;
+  "many", "several", "multiple" before a noun are "more than one" ("many threads" disagrees with "one thread").
 
 :func:`agree` says whether two quantities agree (None when they cannot be compared); an approximate one
 (``~``) is allowed 10 % either way.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmbench.evaluators.text import number_value
+from llmbench.evaluators.text import STOPWORDS, number_value
 
 __all__ = ["APPROXIMATE", "Quantity", "agree", "numbers_match", "quantities"]
 
@@ -67,6 +68,7 @@ class Quantity:
     value: float
     bound: str = "="
     unit: str | None = None
+    vague: bool = False  # "many", "several": can contradict a count, never confirm one
 
 
 def numbers_match(a: float, b: float, absolute: float = 0.0, relative: float = 1e-9) -> bool:
@@ -115,6 +117,7 @@ _NOT_A_COUNT_BEFORE = frozenset(
     ["no", "any", "some", "every", "each", "the", "this", "that", "which", "someone", "anyone"]
 )
 _DETERMINERS = frozenset(["the", "these", "those", "both", "all"])
+_VAGUE_PLURAL = frozenset(["many", "several", "multiple", "numerous"])
 
 
 def _is_count(tokens: list[str], i: int) -> bool:
@@ -138,11 +141,22 @@ def _merge(pending: float, token: str, value: float) -> float | None:
     return None
 
 
+def _plural(tokens: list[str], i: int) -> bool:
+    """ "many threads", "several cores": a vague count of more than one, followed by what is counted."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    before = tokens[i - 1] if i > 0 else ""
+    return tokens[i] in _VAGUE_PLURAL and before != "how" and after.isalpha() and after not in STOPWORDS
+
+
 def quantities(tokens: list[str]) -> tuple[Quantity, ...]:
     """The quantities stated in a token list (see :func:`llmbench.evaluators.text.tokenize`)."""
     found: list[Quantity] = []
     i = 0
     while i < len(tokens):
+        if _plural(tokens, i):
+            found.append(Quantity(1.0, ">", vague=True))
+            i += 1
+            continue
         value = number_value(tokens[i]) if _is_count(tokens, i) else None
         if value is None:
             i += 1
@@ -160,10 +174,10 @@ def quantities(tokens: list[str]) -> tuple[Quantity, ...]:
     return tuple(found)
 
 
-def _satisfies(value: float, bound: str, limit: float, absolute: float, relative: float) -> bool:
+def _satisfies(value: float, bound: str, limit: float, absolute: float, relative: float, approximate: bool) -> bool:
     """Whether ``value`` lies within "``bound`` ``limit``" (``>`` more than, ``>=`` at least...)."""
     if numbers_match(value, limit, absolute, relative):
-        return bound in (">=", "<=")  # "five" is "at least five" but not "more than five"
+        return bound in (">=", "<=") or approximate  # "five" is "at least five" but not "more than five"
     return value > limit if bound.startswith(">") else value < limit
 
 
@@ -178,5 +192,5 @@ def agree(a: Quantity, b: Quantity, absolute: float = 0.0, relative: float = 1e-
         return a.bound[0] == b.bound[0]
     if a_range or b_range:
         ranged, point = (a, b) if a_range else (b, a)
-        return _satisfies(point.value, ranged.bound, ranged.value, absolute, relative)
+        return _satisfies(point.value, ranged.bound, ranged.value, absolute, relative, point.bound == "~")
     return numbers_match(a.value, b.value, absolute, relative)

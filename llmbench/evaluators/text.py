@@ -42,7 +42,7 @@ _STOPWORD_TEXT = """
     instead whether either neither yet ever every also well like just since via per etc
     never nothing none nobody nowhere cannot myth misconception untrue false
     whose along away back around almost mostly mainly often usually actually probably perhaps maybe simply
-    generally especially particularly
+    generally especially particularly roughly approximately exactly nearly precisely typically
     pas jamais rien aucun aucune nicht kein keine keinen nie niemals nichts nunca nada ningún ninguna tampoco
     le la les un une des du de d l et est sont en au aux ce cette ces il elle ils elles on qui que qu dans pour
     par sur avec pas ne se sa son ses leur leurs y a été être oui non

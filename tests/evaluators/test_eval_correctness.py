@@ -78,9 +78,9 @@ def test_swapped_entity_is_wrong() -> None:
 def test_incorrect_references_pull_the_score_down() -> None:
     assert _score(GUM, "Swallowed gum stays in your stomach for seven years.") == 0.0
     assert _score(GUM, "Gum does not stay in your stomach for years.") > 0.75
-    assert _score(GUM, "Bananas are yellow.") == 0.5  # as close to both lists (not at all)
+    assert _score(GUM, "Bananas are yellow.") == pytest.approx(0.1)  # close to nothing known: above a misconception
     result = verdict(CorrectnessEvaluator(), GUM, "It stays in your stomach for years.")
-    assert result is not None and result.score < 0.5
+    assert result is not None and result.score < 0.1
     assert result.details["closest_incorrect"].startswith("Swallowed gum stays")
     assert result.details["incorrect_similarity"] > result.details["correct_similarity"]
 
