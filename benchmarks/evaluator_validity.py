@@ -16,7 +16,8 @@ Settings (what the evaluators are given besides the question):
   question only    nothing
 
 Printed per setting and style: for each evaluator and for the combined quality (the ranking's
-:func:`~llmbench.evaluators.item_quality` over the default metrics; "quality (all)" over every offline metric),
+:func:`~llmbench.evaluators.item_quality` over the default metrics; "quality (all)" over every offline metric;
+"quality (+semantic)" over the defaults plus semantic_similarity when the ``embeddings`` extra is installed),
 the AUC (ties count half), the within-item pairwise accuracy (right strictly above wrong), the share of tied
 pairs, and the AUCs of "the shorter answer is right" and "the longer answer is right" as baselines.
 Targets are printed, not asserted. Run: ``PYTHONPATH=. .venv/bin/python benchmarks/evaluator_validity.py``.
@@ -37,12 +38,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmbench.evaluators import EVALUATORS, Evaluator, item_quality
+from llmbench.evaluators import EVALUATORS, Evaluator, embeddings_available, item_quality
 from llmbench.types import DEFAULT_METRICS, DatasetItem
 
 DATA = Path(__file__).resolve().parent / "data" / "evaluator_validity.jsonl"
 SETTINGS = ("reference", "context", "correct+incorrect", "one reference", "question only")
-OFFLINE = sorted(name for name, cls in EVALUATORS.items() if cls.judge_calls == 0)
+SEMANTIC = "semantic_similarity"
+OFFLINE = sorted(
+    name for name, cls in EVALUATORS.items() if cls.judge_calls == 0 and (name != SEMANTIC or embeddings_available())
+)
 #: (setting, style or None for all) -> minimum quality AUC: the brief's targets on this set and the targets
 #: set for public data of the same style.
 TARGETS: dict[tuple[str, str | None], float] = {
@@ -166,6 +170,8 @@ def report(group: list[Case], title: str, all_metrics: list[str]) -> float | Non
         print(row_for(name, group, lambda c, n=name: c.scores.get(n)))
     print(row_for("quality", group, lambda c: quality(c, list(DEFAULT_METRICS))))
     print(row_for("quality (all)", group, lambda c: quality(c, None)))
+    if SEMANTIC in all_metrics:
+        print(row_for("quality (+semantic)", group, lambda c: quality(c, [*DEFAULT_METRICS, SEMANTIC])))
     print(row_for("baseline: shorter", group, lambda c: -float(len(c.answer))))
     print(row_for("baseline: longer", group, lambda c: float(len(c.answer))))
     values = [(c.label, q) for c in group if (q := quality(c, list(DEFAULT_METRICS))) is not None]
@@ -192,6 +198,15 @@ def run_split(split: str, metrics: list[str]) -> tuple[dict[tuple[str, str | Non
             members = [c for c in group if c.style == style]
             summary[(setting, style)] = report(members, f"[{split}] {setting} — {style}", metrics)
     return summary, seconds, n_answers
+
+
+def semantic_ms_per_answer(splits: tuple[str, ...]) -> float:
+    """Time of the embedding metric alone on the one-reference setting, after one warm-up call."""
+    group = [c for split in splits for row in load(split) for c in cases(row, "one reference")]
+    evaluator = EVALUATORS[SEMANTIC]()
+    score(group[:1], [evaluator])  # loads the model
+    fresh = [Case(c.record_id, c.style, c.label, c.answer + " ", c.item) for c in group]  # not yet cached
+    return score(fresh, [evaluator]) / len(fresh) * 1000
 
 
 def print_summary(split: str, summary: dict[tuple[str, str | None], float | None]) -> None:
@@ -225,6 +240,8 @@ def main() -> None:
         f"\nOffline evaluation with the default metrics ({', '.join(DEFAULT_METRICS)}): "
         f"{per_answer:.3f} ms per answer over {n} answers (target ≤ 1 ms)"
     )
+    if SEMANTIC in metrics:
+        print(f"semantic_similarity: {semantic_ms_per_answer(splits):.1f} ms per answer (model load excluded)")
     print(f"Answers in the set: {statistics.fsum(1 + len(r['answers']) for r in load('all')):.0f}")
 
 

@@ -21,7 +21,9 @@ from llmbench.evaluators.reference import (
     NumericEvaluator,
     RegexEvaluator,
     RougeLEvaluator,
+    SemanticSimilarityEvaluator,
     TokenF1Evaluator,
+    embeddings_available,
 )
 from llmbench.evaluators.registry import EVALUATORS, get_evaluator, known_metrics, register_evaluator, resolve_metrics
 from llmbench.evaluators.relevance import RelevanceEvaluator
@@ -47,8 +49,10 @@ __all__ = [
     "RegexEvaluator",
     "RelevanceEvaluator",
     "RougeLEvaluator",
+    "SemanticSimilarityEvaluator",
     "TokenF1Evaluator",
     "build_offline_evaluators",
+    "embeddings_available",
     "evaluate_results",
     "get_evaluator",
     "item_quality",

@@ -33,6 +33,8 @@ class Evaluator(ABC):
     family: ClassVar[str] = "other"
     #: Weight in an item's quality; None takes the default of its family (see :mod:`.quality`).
     quality_weight: ClassVar[float | None] = None
+    #: Whether :func:`~llmbench.evaluators.metric_catalog` times it (False for a metric that loads a model).
+    measured: ClassVar[bool] = True
 
     @abstractmethod
     async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:

@@ -12,6 +12,7 @@ import time
 
 from pydantic import BaseModel, Field
 
+from llmbench.errors import ConfigError
 from llmbench.evaluators.base import Evaluator
 from llmbench.evaluators.facts import analyse
 from llmbench.evaluators.quality import quality_weight
@@ -55,8 +56,11 @@ class MetricInfo(BaseModel):
     needs: list[str] = Field(description="What an item must carry for the metric to apply")
     uses: list[str] = Field(description="What the metric uses when present")
     judge_calls: int = Field(description="Model calls per answer; 0 for offline metrics")
-    offline_us_per_answer: float | None = Field(description="Measured µs per answer; None for judge metrics")
+    offline_us_per_answer: float | None = Field(
+        description="Measured µs per answer; None for judge metrics and metrics not timed (see available)"
+    )
     quality_weight: float = Field(description="Weight in an item's quality")
+    available: bool = Field(default=True, description="False when an optional dependency is missing")
 
 
 def _summary(cls: type[Evaluator]) -> str:
@@ -94,7 +98,9 @@ def metric_catalog(measure: bool = True) -> list[MetricInfo]:
     for name in sorted(EVALUATORS):
         cls = EVALUATORS[name]
         offline = cls.judge_calls == 0
+        available = _available(cls) if offline else True
         needs = list(cls.needs) + ([] if offline or "judge" in cls.needs else ["judge"])
+        timed = offline and available and measure and cls.measured
         infos.append(
             MetricInfo(
                 name=name,
@@ -103,8 +109,18 @@ def metric_catalog(measure: bool = True) -> list[MetricInfo]:
                 needs=needs,
                 uses=list(cls.uses),
                 judge_calls=cls.judge_calls,
-                offline_us_per_answer=round(_measure(cls), 1) if offline and measure else None,
+                offline_us_per_answer=round(_measure(cls), 1) if timed else None,
                 quality_weight=quality_weight(name),
+                available=available,
             )
         )
     return infos
+
+
+def _available(cls: type[Evaluator]) -> bool:
+    """Whether an offline evaluator can be built here (an optional dependency may be missing)."""
+    try:
+        cls()
+    except ConfigError:
+        return False
+    return True

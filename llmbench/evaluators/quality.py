@@ -3,7 +3,7 @@
 ``item_quality(scores) = Σ_k w_k · s_k / Σ_k w_k`` over the metrics k present in ``scores``. A metric that was
 not applicable to the item is absent from ``scores``, so the weights renormalise over what could be measured.
 Weights (:data:`QUALITY_WEIGHTS`): correctness-type metrics dominate when present (correctness 2.0; numeric,
-contains, regex, json_schema 1.0; exact_match, f1, rouge_l, chrf 0.5; bleu 0.25), then grounding
+contains, regex, json_schema 1.0; exact_match, f1, rouge_l, chrf, semantic_similarity 0.5; bleu 0.25), then grounding
 (faithfulness 0.4, relevance 0.3) and format (coherence 0.3, json_valid 0.5). With only faithfulness, relevance
 and coherence present this is the seed's 0.4/0.3/0.3. A registered metric without an entry takes its class's
 ``quality_weight``, else its family's default (:data:`FAMILY_WEIGHTS`), else 1.0; no scores at all → 0.
@@ -27,6 +27,7 @@ QUALITY_WEIGHTS: dict[str, float] = {
     "rouge_l": 0.5,
     "chrf": 0.5,
     "bleu": 0.25,
+    "semantic_similarity": 0.5,
     "faithfulness": 0.4,
     "relevance": 0.3,
     "coherence": 0.3,

@@ -23,6 +23,7 @@ from llmbench.evaluators.reference import (
     NumericEvaluator,
     RegexEvaluator,
     RougeLEvaluator,
+    SemanticSimilarityEvaluator,
     TokenF1Evaluator,
 )
 from llmbench.evaluators.relevance import RelevanceEvaluator
@@ -44,6 +45,7 @@ _BUILT_IN: tuple[type[Evaluator], ...] = (
     NumericEvaluator,
     JsonValidEvaluator,
     JsonSchemaEvaluator,
+    SemanticSimilarityEvaluator,
 )
 
 #: Metric name -> evaluator class. Extend with :func:`register_evaluator`.

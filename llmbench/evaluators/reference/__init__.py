@@ -8,6 +8,7 @@ from llmbench.evaluators.reference.library import BleuEvaluator, ChrfEvaluator, 
 from llmbench.evaluators.reference.numeric import NumericEvaluator
 from llmbench.evaluators.reference.overlap import ExactMatchEvaluator, TokenF1Evaluator, token_f1
 from llmbench.evaluators.reference.patterns import ContainsEvaluator, RegexEvaluator
+from llmbench.evaluators.reference.semantic import SemanticSimilarityEvaluator, embeddings_available
 from llmbench.evaluators.reference.similarity import Similarity, answer_similarity
 from llmbench.evaluators.reference.structured import JsonSchemaEvaluator, JsonValidEvaluator
 
@@ -22,8 +23,10 @@ __all__ = [
     "NumericEvaluator",
     "RegexEvaluator",
     "RougeLEvaluator",
+    "SemanticSimilarityEvaluator",
     "Similarity",
     "TokenF1Evaluator",
     "answer_similarity",
+    "embeddings_available",
     "token_f1",
 ]
