@@ -7,8 +7,9 @@ the context and the correct references; A is the set of the answer's content ste
 * A refusal ("I don't know", "I cannot answer that") → 0 when the item gives the means to answer (a context or
   a reference). Without either, a refusal cannot be told from an honest "that is unknowable" and is scored
   like any other answer.
-* An echo, which only restates the question (A within the question's words, with no yes/no, negation or number
-  of its own, and either ≥ 3 words or ≥ 90 % of the question's) → 0: echoing the question earns nothing.
+* An echo, which only restates the question (A within the question's words, ≥ 80 % of all its words, function
+  words included, taken from the question, no yes/no, negation or number of its own, and either ≥ 3 content
+  words or ≥ 90 % of the question's) → 0: echoing the question earns nothing.
   Restating a yes/no question is an answer ("Cracking your knuckles causes arthritis"), not an echo.
 * An off-topic answer → 0: it has ≥ 4 content words and shares none with the topic, on an item with a context
   or a reference. A question alone is too small a topic to tell (a right answer often uses none of its words:
@@ -26,6 +27,7 @@ from typing import ClassVar
 
 from llmbench.evaluators.base import Evaluator
 from llmbench.evaluators.facts import TextFacts, analyse, is_yes_no_question
+from llmbench.evaluators.text import normalize_word
 from llmbench.types import DatasetItem, EvalScore
 
 __all__ = ["RelevanceEvaluator"]
@@ -33,13 +35,18 @@ __all__ = ["RelevanceEvaluator"]
 _SHORT_ANSWER = 3
 _ECHO_COVERAGE = 0.9
 _ECHO_WORDS = 3
+_ECHO_TOKENS = 0.8
 
 
 def _is_echo(answer: TextFacts, question: TextFacts, yes_no: bool) -> bool:
     if yes_no or not answer.stems or not question.stems or answer.stance or answer.negated or answer.numbers:
         return False
     large = len(answer.stems) >= _ECHO_WORDS or len(answer.stems) / len(question.stems) >= _ECHO_COVERAGE
-    return large and answer.stems <= question.stems
+    if not (large and answer.stems <= question.stems):
+        return False
+    # Function words can carry the answer ("Einstein did very well in mathematics"): count every word.
+    asked = {normalize_word(t) for t in question.tokens}
+    return sum(normalize_word(t) in asked for t in answer.tokens) / len(answer.tokens) >= _ECHO_TOKENS
 
 
 class RelevanceEvaluator(Evaluator):

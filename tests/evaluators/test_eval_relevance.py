@@ -34,6 +34,8 @@ def test_echoing_the_question_earns_nothing() -> None:
     item = DatasetItem(id="q", prompt="What is the capital city of Australia?")
     assert _score(item, "The capital city of Australia.") == 0.0
     assert _score(item, "Canberra is the capital city of Australia.") == 1.0
+    grades = DatasetItem(id="q", prompt="What were Einstein's school grades in mathematics like?")
+    assert _score(grades, "Einstein did very well in mathematics at school.") == 1.0  # "very well" is the answer
     yes_no = DatasetItem(id="q", prompt="Does cracking your knuckles cause arthritis?")
     assert _score(yes_no, "Cracking your knuckles causes arthritis.") == 1.0  # a restated yes/no is an answer
 
