@@ -152,9 +152,14 @@ def quality(case: Case, metrics: list[str] | None) -> float | None:
     return item_quality(chosen) if chosen else None
 
 
+def area_for(group: list[Case], value: Callable[[Case], float | None]) -> float | None:
+    values = [(c.label, v) for c in group if (v := value(c)) is not None]
+    return auc([v for lab, v in values if lab == 1], [v for lab, v in values if lab == 0])
+
+
 def row_for(name: str, group: list[Case], value: Callable[[Case], float | None]) -> str:
     values = [(c.label, v) for c in group if (v := value(c)) is not None]
-    area = auc([v for lab, v in values if lab == 1], [v for lab, v in values if lab == 0])
+    area = area_for(group, value)
     if area is None:
         return f"  {name:<22} {'not applicable':>14}"
     wins, ties, pairs = pairwise(group, value)
@@ -174,8 +179,15 @@ def report(group: list[Case], title: str, all_metrics: list[str]) -> float | Non
         print(row_for("quality (+semantic)", group, lambda c: quality(c, [*DEFAULT_METRICS, SEMANTIC])))
     print(row_for("baseline: shorter", group, lambda c: -float(len(c.answer))))
     print(row_for("baseline: longer", group, lambda c: float(len(c.answer))))
-    values = [(c.label, q) for c in group if (q := quality(c, list(DEFAULT_METRICS))) is not None]
-    return auc([q for lab, q in values if lab == 1], [q for lab, q in values if lab == 0])
+    baseline = max(area_for(group, lambda c: -float(len(c.answer))) or 0.0, area_for(group, _length) or 0.0)
+    areas = {name: area_for(group, lambda c, n=name: c.scores.get(n)) for name in all_metrics}
+    below = [name for name, area in areas.items() if area is not None and area <= baseline]
+    print(f"  below a length baseline ({baseline:.3f}): {', '.join(below) or 'none'}")
+    return area_for(group, lambda c: quality(c, list(DEFAULT_METRICS)))
+
+
+def _length(case: Case) -> float:
+    return float(len(case.answer))
 
 
 def run_split(split: str, metrics: list[str]) -> tuple[dict[tuple[str, str | None], float | None], float, int]:
