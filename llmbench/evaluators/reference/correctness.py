@@ -84,7 +84,7 @@ class CorrectnessEvaluator(Evaluator):
         if contradicted and correct.rule != _EXACT:  # correct references agree, so contradicting one is a fault
             correct = Similarity(correct.score * _CONTRADICTION_DISCOUNT, correct.rule)
         details: dict[str, object] = {
-            "method": "similarity to the closest correct reference (minus the closest incorrect one)",
+            "method": "similarity to the closest correct reference, discounted by the closest incorrect one",
             "closest_correct": closest[:200],
             "correct_similarity": round(correct.score, 4),
             "correct_rule": correct.rule,
