@@ -1,6 +1,8 @@
 """Datasets: JSONL (one item per line) or the seed's JSON/YAML form with ``{{var}}`` templates.
 
-A bad line fails with the file, the line number and the field, before any model is called.
+A bad line fails with the file, the line number and the field, before any model is called: a regular expression
+that does not compile, a JSON Schema that is not one, a tolerance that is neither a number nor a percentage.
+Templates fill every text an evaluator reads: prompt, context, the references and the expected strings.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from llmbench.types import DatasetItem
 
 __all__ = ["Dataset", "load_dataset"]
 
+_TEMPLATED = ("prompt", "context", "reference", "references", "incorrect_references", "contains")
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -62,7 +65,8 @@ def _item(file: Path, where: str, data: Any) -> DatasetItem:
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "?"
-        raise DatasetError(f"{file}:{where}: field '{field}': {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise DatasetError(f"{file}:{where}: field '{field}': {message}") from None
 
 
 def _from_jsonl(file: Path, text: str) -> list[DatasetItem]:
@@ -111,8 +115,10 @@ def _from_document(file: Path, text: str, suffix: str) -> tuple[str, list[Datase
             k: v for k, v in case.items() if k != "variables"
         }
         merged.setdefault("id", f"case-{index + 1}")
-        for key in ("prompt", "context", "reference"):
-            if key in merged:
+        for key in _TEMPLATED:
+            if isinstance(merged.get(key), list):
+                merged[key] = [_render(v, variables, file, f"{where}.{key}[{i}]") for i, v in enumerate(merged[key])]
+            elif key in merged:
                 merged[key] = _render(merged[key], variables, file, f"{where}.{key}")
         items.append(_item(file, where, merged))
     return str(doc.get("name") or file.stem), items

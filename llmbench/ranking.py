@@ -3,9 +3,10 @@
 Scoring one response lives in :mod:`llmbench.evaluators`; this module only aggregates. For each model M with
 successful results S(M) out of all its results N(M):
 
-* per-item quality ``q_i = Σ_k w_k·s_k / Σ_k w_k`` over k ∈ {faithfulness 0.4, relevance 0.3, coherence 0.3}
-  present in the item's scores; the plain mean of all its scores when none of those three is present; 0 with
-  no scores at all (:func:`item_quality`).
+* per-item quality ``q_i = Σ_k w_k·s_k / Σ_k w_k`` over the metrics k present in the item's scores
+  (:func:`llmbench.evaluators.quality.item_quality`, re-exported here): correctness-type metrics dominate,
+  faithfulness 0.4, relevance 0.3, coherence 0.3; metrics not applicable to the item are absent and the weights
+  renormalise; 0 with no scores at all.
 * ``quality = Σ_{i∈S(M)} q_i / |N(M)|``: a failed call scores 0, so a model that answers well but often fails
   does not outrank a reliable one; ``success_rate = |S|/|N|`` shows how much of the gap is failures.
 * ``latency`` = median ``latency_ms`` over S(M) (also its 95th percentile); ``cost`` = mean ``cost_usd`` per
@@ -36,25 +37,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from llmbench.errors import NoSuccessfulResults
+from llmbench.evaluators.quality import QUALITY_WEIGHTS, item_quality
 from llmbench.types import ComponentScores, ModelRanking, ModelResult, RankingWeights, Recommendation
 
 __all__ = ["QUALITY_WEIGHTS", "RankingEngine", "item_quality", "pairwise_matrix", "recommend"]
 
-#: Weights of the default metrics inside one item's quality.
-QUALITY_WEIGHTS: dict[str, float] = {"faithfulness": 0.4, "relevance": 0.3, "coherence": 0.3}
-
 #: Tolerance of the strength/weakness thresholds, so float noise on a boundary (0.9 vs 0.8 + 0.1) decides nothing.
 _EPS = 1e-9
-
-
-def item_quality(scores: dict[str, float]) -> float:
-    """Quality of one item from its evaluator scores (see the module docstring for the formula)."""
-    present = {k: w for k, w in QUALITY_WEIGHTS.items() if k in scores}
-    if present:
-        return sum(w * scores[k] for k, w in present.items()) / sum(present.values())
-    if scores:
-        return sum(scores.values()) / len(scores)
-    return 0.0
 
 
 @dataclass

@@ -6,12 +6,13 @@ Field names follow the system llmbench replaces (``rankings``, ``winner``, ``ove
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from llmbench.errors import InvalidWeights
 
@@ -43,10 +44,13 @@ __all__ = [
     "SimSpec",
     "TaskType",
     "Usage",
+    "WeakStyle",
     "check_weights",
 ]
 
-DEFAULT_METRICS: tuple[str, ...] = ("faithfulness", "relevance", "coherence")
+#: Metrics a run computes unless told otherwise. Correctness is not applicable to items without a reference,
+#: faithfulness to items without a context or reference: each is left out where it cannot run.
+DEFAULT_METRICS: tuple[str, ...] = ("correctness", "faithfulness", "relevance", "coherence")
 
 
 def _now() -> datetime:
@@ -96,17 +100,27 @@ class Price(BaseModel):
     cached_input_per_mtok: float | None = Field(default=None, ge=0)
 
 
+#: How a simulated model's wrong answers go wrong (definitions in :mod:`llmbench.providers.sim_answers`).
+WeakStyle = Literal[
+    "misconception", "polarity_flip", "entity_swap", "number_change", "wrong", "off_topic", "repetitive"
+]
+
+
 class SimSpec(BaseModel):
     """How a simulated model behaves: all of it deterministic for a given seed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    quality: float = Field(default=0.7, ge=0, le=1, description="Chance of a faithful, on-topic answer")
+    quality: float = Field(default=0.7, ge=0, le=1, description="Chance of a correct answer")
     latency_ms: float = Field(default=200, ge=0, description="Mean latency, really awaited")
     jitter: float = Field(default=0.2, ge=0, le=1, description="Latency varies by up to this share")
     failure_rate: float = Field(default=0.0, ge=0, le=1, description="Share of calls that fail with a 503")
     context_limit: int = Field(default=32_000, ge=1)
-    weak_styles: tuple[str, ...] = Field(default=("wrong", "off_topic"), description="wrong|off_topic|repetitive")
+    weak_styles: tuple[WeakStyle, ...] = Field(
+        default=("misconception", "polarity_flip", "entity_swap", "number_change", "wrong", "off_topic"),
+        min_length=1,
+        description="How its wrong answers go wrong (see llmbench.providers.sim_answers)",
+    )
     seed: int = 0
     description: str = ""
 
@@ -167,8 +181,18 @@ class ComparisonConfig(BaseModel):
     weights: RankingWeights = Field(default_factory=RankingWeights)
 
 
+_Text = Annotated[str, Field(min_length=1)]
+_TOLERANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
 class DatasetItem(BaseModel):
-    """One prompt to send to every model, with what evaluators may check it against."""
+    """One prompt to send to every model, with what evaluators may check it against.
+
+    The correct references are ``reference`` plus ``references`` (:attr:`correct_references`);
+    ``incorrect_references`` are known wrong answers (common misconceptions, the fact with its polarity flipped)
+    that the correctness metric keeps the answer away from. ``contains``, ``regex``, ``json_schema``,
+    ``answer_format`` and ``numeric_tolerance`` feed the reference metrics of the same names (see the README).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -176,8 +200,69 @@ class DatasetItem(BaseModel):
     prompt: str = Field(min_length=1)
     context: str | None = None
     reference: str | None = None
+    references: list[_Text] = Field(default_factory=list, description="More correct answers")
+    incorrect_references: list[_Text] = Field(default_factory=list, description="Known wrong answers")
+    contains: list[_Text] = Field(default_factory=list, description="Strings the answer must contain (any case)")
+    regex: list[_Text] = Field(default_factory=list, description="Python regular expressions the answer must match")
+    json_schema: dict[str, Any] | None = Field(default=None, description="JSON Schema the answer must satisfy")
+    answer_format: Literal["json"] | None = Field(default=None, description="'json': the answer must be JSON")
+    numeric_tolerance: float | str | None = Field(
+        default=None, description="Numeric match tolerance: absolute (0.5) or relative ('2%'); default exact"
+    )
     task_type: TaskType | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("references", "incorrect_references", "contains", "regex", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
+        return patterns
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+        if schema is not None:
+            import jsonschema  # imported here: only datasets that declare a schema pay for it
+
+            try:
+                jsonschema.validators.validator_for(schema).check_schema(schema)
+            except jsonschema.SchemaError as error:
+                raise ValueError(f"not a valid JSON Schema: {error.message}") from None
+        return schema
+
+    @field_validator("numeric_tolerance")
+    @classmethod
+    def _tolerance(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, str) and not _TOLERANCE.match(value):
+            raise ValueError(f"expected a number >= 0 or a percentage such as '2%', got {value!r}")
+        if isinstance(value, float | int) and not value >= 0:
+            raise ValueError(f"must be >= 0, got {value}")
+        return value
+
+    @property
+    def correct_references(self) -> list[str]:
+        """``reference`` then ``references``, blanks and repeats dropped."""
+        texts = [self.reference, *self.references] if self.reference else list(self.references)
+        return list(dict.fromkeys(t for t in texts if t and t.strip()))
+
+    def tolerances(self) -> tuple[float, float]:
+        """(absolute, relative) tolerance of numeric comparisons: ``numeric_tolerance``, or exact by default."""
+        value = self.numeric_tolerance
+        if value is None:
+            return 0.0, 1e-9
+        if isinstance(value, str):
+            match = _TOLERANCE.match(value)
+            return 0.0, float(match.group(1)) / 100 if match else 1e-9
+        return float(value), 1e-9
 
 
 class ChatMessage(BaseModel):
@@ -338,6 +423,9 @@ class ModelResult(BaseModel):
     )
     judge_usage: dict[str, JudgeUsage] = Field(
         default_factory=dict, description="Judge calls spent on this answer, per metric; not in cost_usd"
+    )
+    not_applicable: list[str] = Field(
+        default_factory=list, description="Metrics that could not run on this item (left out of its quality)"
     )
     simulated: bool = False
     task_type: TaskType | None = None

@@ -42,8 +42,8 @@ def test_unknown_model_reference_fails_before_anything_runs(workspace: Path) -> 
 
 
 def test_unknown_metric_fails_before_anything_runs(workspace: Path) -> None:
-    result = runner.invoke(app, ["compare", "--models", "sim:swift-s", "--prompt", "hi", "--metrics", "bleu"])
-    assert result.exit_code == 2 and "bleu" in result.stderr and "faithfulness" in result.stderr
+    result = runner.invoke(app, ["compare", "--models", "sim:swift-s", "--prompt", "hi", "--metrics", "bluu"])
+    assert result.exit_code == 2 and "bluu" in result.stderr and "faithfulness" in result.stderr
 
 
 def test_bench_names_the_bad_dataset_line(workspace: Path) -> None:

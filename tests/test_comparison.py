@@ -27,7 +27,7 @@ def test_results_in_input_order_with_cost_scores_and_ranking() -> None:
     result = compare(models)
     assert [r.model for r in result.results] == ["sim/swift-s", "sim/oracle-xl", "sim/balanced-m"]
     assert all(r.success and r.cost_usd is not None and r.cost_usd > 0 for r in result.results)
-    assert all(set(r.scores) == {"faithfulness", "relevance", "coherence"} for r in result.results)
+    assert all(set(r.scores) == {"correctness", "faithfulness", "relevance", "coherence"} for r in result.results)
     assert [r.rank for r in result.rankings] == [1, 2, 3]
     assert result.winner == result.rankings[0].model
     assert result.recommendations is not None and result.recommendations.best_for_speed == "sim/swift-s"

@@ -52,3 +52,52 @@ def test_missing_template_variable_is_named(tmp_path: Path) -> None:
     path.write_text("name: t\ntest_cases:\n  - prompt: 'Capital of {{country}}?'\n")
     with pytest.raises(DatasetError, match=r"test_cases\[0\]\.prompt: template variable 'country'"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"id": "a", "prompt": "p", "regex": "(unclosed"}', "bad.jsonl:1: field 'regex': invalid regular expression"),
+        ('{"id": "a", "prompt": "p", "json_schema": {"type": 12}}', "bad.jsonl:1: field 'json_schema': not a valid"),
+        ('{"id": "a", "prompt": "p", "numeric_tolerance": "lots"}', "field 'numeric_tolerance': expected a number"),
+        ('{"id": "a", "prompt": "p", "numeric_tolerance": -1}', "field 'numeric_tolerance': must be >= 0"),
+        ('{"id": "a", "prompt": "p", "references": ["ok", ""]}', "bad.jsonl:1: field 'references.1'"),
+        ('{"id": "a", "prompt": "p", "answer_format": "xml"}', "field 'answer_format'"),
+    ],
+)
+def test_reference_fields_are_validated_with_file_line_and_field(tmp_path: Path, line: str, expected: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(path)
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_reference_fields_load_and_combine(tmp_path: Path) -> None:
+    path = tmp_path / "ok.jsonl"
+    path.write_text(
+        '{"id": "a", "prompt": "p", "reference": "Paris", "references": "the city of Paris", '
+        '"incorrect_references": ["Lyon"], "contains": "Paris", "regex": ["(?i)paris"], "numeric_tolerance": "2%", '
+        '"json_schema": {"type": "object"}, "answer_format": "json"}\n'
+    )
+    item = load_dataset(path).items[0]
+    assert item.correct_references == ["Paris", "the city of Paris"]
+    assert item.incorrect_references == ["Lyon"] and item.contains == ["Paris"] and item.regex == ["(?i)paris"]
+    assert item.tolerances() == (0.0, pytest.approx(0.02))
+    assert item.model_copy(update={"numeric_tolerance": 0.5}).tolerances() == (0.5, 1e-9)
+
+
+def test_document_form_fills_templates_in_reference_lists(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "name: t\ndefaults:\n  prompt: 'Capital of {{country}}?'\n  references: ['{{capital}}', 'It is {{capital}}.']\n"
+        "  incorrect_references: ['{{wrong}}']\n  contains: ['{{capital}}']\n"
+        "test_cases:\n  - variables: {country: France, capital: Paris, wrong: Lyon}\n"
+        "  - variables: {country: Peru, capital: Lima}\n"
+    )
+    with pytest.raises(DatasetError, match=r"test_cases\[1\]\.incorrect_references\[0\]: template variable 'wrong'"):
+        load_dataset(path)
+    path.write_text(path.read_text().replace("capital: Lima}", "capital: Lima, wrong: Cusco}"))
+    first = load_dataset(path).items[0]
+    assert first.references == ["Paris", "It is Paris."] and first.incorrect_references == ["Lyon"]
+    assert first.contains == ["Paris"]

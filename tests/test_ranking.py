@@ -71,9 +71,9 @@ def test_item_quality_rules() -> None:
     assert item_quality({"faithfulness": 1.0, "relevance": 0.5, "coherence": 0.0}) == pytest.approx(0.55)
     # faithfulness left out (not applicable): renormalised over relevance and coherence
     assert item_quality({"relevance": 0.5, "coherence": 1.0}) == pytest.approx(0.75)
-    # other metrics are ignored when one of the three is present
-    assert item_quality({"relevance": 0.5, "bleu": 0.0}) == pytest.approx(0.5)
-    assert item_quality({"bleu": 0.2, "accuracy": 0.6}) == pytest.approx(0.4)
+    # reference metrics count now (bleu 0.25); an unregistered metric weighs 1
+    assert item_quality({"relevance": 0.5, "bleu": 0.0}) == pytest.approx(0.15 / 0.55)
+    assert item_quality({"bleu": 0.2, "accuracy": 0.6}) == pytest.approx((0.25 * 0.2 + 0.6) / 1.25)
     assert item_quality({}) == 0.0
 
 

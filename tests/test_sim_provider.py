@@ -74,3 +74,68 @@ def test_price_unknown_model_has_no_cost() -> None:
     assert all(r.success and r.cost_usd is None and not r.price_known for r in results)
     priced = _run("oracle-xl", items=ITEMS[:1])[0]
     assert priced.price_known and priced.cost_usd is not None and priced.cost_usd > 0
+
+
+def _answers(item: DatasetItem, **spec) -> list[str]:
+    out = []
+    for seed in range(30):
+        config = ModelConfig(provider="sim", model="x", simulation=SimSpec(latency_ms=0, seed=seed, **spec))
+        out.append(asyncio.run(SimProvider(config).generate(build_request(item))).text)
+    return out
+
+
+CAPITAL = DatasetItem(
+    id="capital",
+    prompt="What is the capital of Australia?",
+    context="Canberra is the capital city of Australia. Sydney is its largest city.",
+    reference="Canberra is the capital of Australia.",
+    references=["Canberra"],
+    incorrect_references=["Sydney is the capital of Australia."],
+)
+
+
+def test_good_answers_vary_between_short_and_long_forms() -> None:
+    answers = set(_answers(CAPITAL, quality=1.0))
+    assert "Canberra" in answers and "Canberra is the capital of Australia." in answers
+    assert any(len(a) > len("Canberra is the capital of Australia.") for a in answers)
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("misconception", "Sydney is the capital of Australia."),
+        ("polarity_flip", "Canberra is not the capital of Australia."),
+        ("entity_swap", "Canberra is the capital of Sydney."),
+    ],
+)
+def test_weak_styles_are_realistic_failure_modes(style: str, expected: str) -> None:
+    answers = _answers(CAPITAL.model_copy(update={"references": []}), quality=0.0, weak_styles=(style,))
+    assert expected in answers
+
+
+def test_number_change_and_fallback_when_a_style_does_not_fit() -> None:
+    bridge = DatasetItem(id="b", prompt="When did the bridge open?", reference="The bridge opened in 1926.")
+    changed = _answers(bridge, quality=0.0, weak_styles=("number_change",))
+    assert all("1926" not in a and "bridge opened in" in a for a in changed)
+    no_number = _answers(CAPITAL, quality=0.0, weak_styles=("number_change",))  # falls back to an invented claim
+    assert all("Canberra is the capital" not in a for a in no_number)
+
+
+def test_unknown_weak_style_is_rejected() -> None:
+    with pytest.raises(ValueError, match="weak_styles"):
+        SimSpec(weak_styles=("sarcastic",))
+
+
+def test_measured_quality_tracks_the_true_quality() -> None:
+    from llmbench.evaluators import build_offline_evaluators, item_quality
+    from llmbench.types import DEFAULT_METRICS
+
+    evaluators = build_offline_evaluators(DEFAULT_METRICS)
+
+    def quality(answer: str) -> float:
+        verdicts = [asyncio.run(e.evaluate(CAPITAL, answer)) for e in evaluators]
+        return item_quality({v.name: v.score for v in verdicts if v is not None})
+
+    means = {q: sum(map(quality, _answers(CAPITAL, quality=q))) / 30 for q in (0.2, 0.5, 0.9)}
+    assert means[0.2] < means[0.5] < means[0.9]
+    assert means[0.9] - means[0.2] > 0.4

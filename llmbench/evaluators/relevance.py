@@ -1,19 +1,24 @@
-"""Relevance: does the response talk about what the prompt asks (and, when known, what the reference says)?
+"""Relevance: does the response address the question, rather than drift, echo it or decline it?
 
-Definition (offline, no model call), with P, R, F the content-word sets (see :mod:`.text`) of the question,
-response and reference. The *question* is the prompt plus the item's context when there is one: "Summarize the
-text." is about the text it comes with, not about the word "summarize".
+Definition (offline, no model call). The *topic* is the content-word stems (see :mod:`.text`) of the prompt,
+the context and the correct references; A is the set of the answer's content stems.
 
-* ``prompt_overlap = |P ∩ R| / min(|P|, |R|)`` (overlap coefficient). The ``min`` lets a short answer to a
-  long prompt, or a long answer to a short prompt, still reach 1 when it stays on the prompt's words.
-* ``prompt_cosine`` = cosine of the prompt and response term-frequency vectors (reported, used below).
-* ``prompt_score = 0.7 · prompt_overlap + 0.3 · prompt_cosine``: overlap says "on topic", cosine rewards
-  answers whose vocabulary is centred on the topic rather than mentioning it once.
-* With a reference: ``reference_score`` = cosine(reference, response) and
-  ``score = 0.5 · prompt_score + 0.5 · reference_score``; without one, ``score = prompt_score``.
-* Empty response → 0. A prompt without any content word and no reference → None (nothing to compare).
+* Empty answer → 0.
+* A refusal ("I don't know", "I cannot answer that") → 0 when the item gives the means to answer (a context or
+  a reference). Without either, a refusal cannot be told from an honest "that is unknowable" and is scored
+  like any other answer.
+* An echo, which only restates the question (A within the question's words, ≥ 80 % of all its words, function
+  words included, taken from the question, no yes/no, negation or number of its own, and either ≥ 3 content
+  words or ≥ 90 % of the question's) → 0: echoing the question earns nothing.
+  Restating a yes/no question is an answer ("Cracking your knuckles causes arthritis"), not an echo.
+* An off-topic answer → 0: it has ≥ 4 content words and shares none with the topic, on an item with a context
+  or a reference. A question alone is too small a topic to tell (a right answer often uses none of its words:
+  "It passes through your digestive system" to "What happens if you swallow gum?"), so without a context or
+  reference no answer is called off-topic.
+* Otherwise 1. An answer of 1–3 content words ("Delhi", "No.", "And There's More") is never off-topic: too short
+  to be judged by vocabulary, it is judged on what it says by correctness and faithfulness instead.
 
-Text about an unrelated subject shares no content word with the prompt and scores near 0.
+There is no reward for repeating the question's words and no penalty for being short: length says nothing here.
 """
 
 from __future__ import annotations
@@ -21,47 +26,55 @@ from __future__ import annotations
 from typing import ClassVar
 
 from llmbench.evaluators.base import Evaluator
-from llmbench.evaluators.text import content_words, cosine, term_frequencies
+from llmbench.evaluators.facts import TextFacts, analyse, is_yes_no_question
+from llmbench.evaluators.text import normalize_word
 from llmbench.types import DatasetItem, EvalScore
 
 __all__ = ["RelevanceEvaluator"]
 
-_OVERLAP_WEIGHT = 0.7
-_REFERENCE_WEIGHT = 0.5
+_SHORT_ANSWER = 3
+_ECHO_COVERAGE = 0.9
+_ECHO_WORDS = 3
+_ECHO_TOKENS = 0.8
+
+
+def _is_echo(answer: TextFacts, question: TextFacts, yes_no: bool) -> bool:
+    if yes_no or not answer.stems or not question.stems or answer.stance or answer.negated or answer.numbers:
+        return False
+    large = len(answer.stems) >= _ECHO_WORDS or len(answer.stems) / len(question.stems) >= _ECHO_COVERAGE
+    if not (large and answer.stems <= question.stems):
+        return False
+    # Function words can carry the answer ("Einstein did very well in mathematics"): count every word.
+    asked = {normalize_word(t) for t in question.tokens}
+    return sum(normalize_word(t) in asked for t in answer.tokens) / len(answer.tokens) >= _ECHO_TOKENS
 
 
 class RelevanceEvaluator(Evaluator):
-    """Prompt–response content-word overlap and cosine, blended with response–reference cosine when known."""
+    """On topic, not an echo of the question, not a refusal when the answer was available."""
 
     name: ClassVar[str] = "relevance"
+    uses: ClassVar[tuple[str, ...]] = ("context", "reference")
+    family: ClassVar[str] = "grounding"
 
     async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        prompt_tf = term_frequencies(content_words(f"{item.prompt}\n{item.context or ''}"))
-        reference_tf = term_frequencies(content_words(item.reference or ""))
-        if not prompt_tf and not reference_tf:
-            return None
-        response_tf = term_frequencies(content_words(response))
-        details: dict[str, object] = {"method": "0.7*overlap + 0.3*cosine vs prompt; averaged with reference cosine"}
-        if not response_tf:
-            details["reason"] = "response has no content words"
-            return EvalScore(name=self.name, score=0.0, details=details)
-
-        parts: list[float] = []
-        if prompt_tf:
-            shared = set(prompt_tf) & set(response_tf)
-            overlap = len(shared) / min(len(prompt_tf), len(response_tf))
-            prompt_cos = cosine(prompt_tf, response_tf)
-            prompt_score = _OVERLAP_WEIGHT * overlap + (1 - _OVERLAP_WEIGHT) * prompt_cos
-            parts.append(prompt_score)
-            details.update(
-                prompt_overlap=round(overlap, 4),
-                prompt_cosine=round(prompt_cos, 4),
-                prompt_score=round(prompt_score, 4),
-                shared_prompt_words=sorted(shared)[:20],
+        answer = analyse(response)
+        question = analyse(item.prompt)
+        sources = [t for t in (item.context, *item.correct_references) if t]
+        topic = frozenset().union(question.stems, *(analyse(t).stems for t in sources))
+        details: dict[str, object] = {
+            "method": "0 when empty, off-topic, an echo of the question or a needless refusal"
+        }
+        if answer.empty:
+            return EvalScore(name=self.name, score=0.0, details={**details, "reason": "empty response"})
+        if answer.refusal and sources:
+            return EvalScore(
+                name=self.name, score=0.0, details={**details, "reason": "refusal; the item had the answer"}
             )
-        if reference_tf:
-            reference_score = cosine(reference_tf, response_tf)
-            parts.append(reference_score)
-            details["reference_score"] = round(reference_score, 4)
-        score = (1 - _REFERENCE_WEIGHT) * parts[0] + _REFERENCE_WEIGHT * parts[1] if len(parts) == 2 else parts[0]
-        return EvalScore(name=self.name, score=min(1.0, max(0.0, score)), details=details)
+        if _is_echo(answer, question, is_yes_no_question(item.prompt)):
+            return EvalScore(name=self.name, score=0.0, details={**details, "reason": "only restates the question"})
+        shared = answer.stems & topic
+        off_topic = bool(sources) and len(answer.stems) > _SHORT_ANSWER and not shared
+        score = 0.0 if off_topic else 1.0
+        reason = "off-topic: no word in common with the question or its sources" if off_topic else None
+        details.update(shared_topic_words=sorted(shared)[:20], n_answer_words=len(answer.stems), reason=reason)
+        return EvalScore(name=self.name, score=score, details=details)

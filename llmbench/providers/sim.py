@@ -1,8 +1,10 @@
 """Built-in simulated models: the offline default, deterministic and clearly labelled as simulated.
 
-Each model has a quality (the chance of a faithful, on-topic answer), a latency that is really awaited, a price
-and a failure rate. Answers are built from the item so evaluators can tell the models apart: a strong model
-mostly returns the reference or sentences of the context; a weak one is often wrong, off-topic or repetitive.
+Each model has a quality (the chance of a correct answer), a latency that is really awaited, a price and a
+failure rate. Answers are built from the item (:mod:`llmbench.providers.sim_answers`): a right answer is a
+correct reference, short or with a context sentence; a wrong one fails the way real models do (a misconception,
+a flipped polarity, a swapped name or number, an invented claim, an off-topic sentence, a loop), so the
+evaluators' scores can be checked against the quality each model really has.
 The same (seed, model, item) always gives the same answer, latency and outcome.
 """
 
@@ -11,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-import re
 import threading
 from dataclasses import dataclass, field
 
 from llmbench.errors import ModelNotFoundError, ServerError
 from llmbench.providers.base import Provider
-from llmbench.types import Completion, GenerateRequest, ModelConfig, Price, SimSpec, Usage
+from llmbench.providers.sim_answers import good_answer, weak_answer
+from llmbench.types import Completion, DatasetItem, GenerateRequest, ModelConfig, Price, SimSpec, Usage
 
 __all__ = ["SIM_CATALOGUE", "SIM_PRICES", "SimProvider", "SimStats", "sim_stats"]
 
@@ -28,11 +30,17 @@ SIM_CATALOGUE: dict[str, SimSpec] = {
         quality=0.4,
         latency_ms=60,
         context_limit=16_000,
-        weak_styles=("off_topic", "repetitive", "wrong"),
+        weak_styles=("off_topic", "repetitive", "wrong", "polarity_flip", "number_change"),
         description="fast, cheap, weak",
     ),
     "flaky-m": SimSpec(quality=0.75, latency_ms=150, failure_rate=0.25, description="fails a quarter of calls"),
-    "local-free": SimSpec(quality=0.6, latency_ms=250, context_limit=8_000, description="local model, price 0"),
+    "local-free": SimSpec(
+        quality=0.6,
+        latency_ms=250,
+        context_limit=8_000,
+        weak_styles=("entity_swap", "number_change", "misconception", "wrong"),
+        description="local model, price 0",
+    ),
     "mystery-x": SimSpec(quality=0.7, latency_ms=120, description="price unknown"),
 }
 
@@ -44,77 +52,6 @@ SIM_PRICES: dict[str, Price] = {
     "flaky-m": Price(input_per_mtok=0.5, output_per_mtok=1.5),
     "local-free": Price(input_per_mtok=0.0, output_per_mtok=0.0),
 }
-
-_OFF_TOPIC = (
-    "The weather in coastal towns changes quickly, so travellers should pack a light jacket.",
-    "Many gardeners prefer raised beds because the soil warms earlier in spring.",
-    "A good espresso depends on grind size, water temperature and a steady tamp.",
-    "Railway timetables were standardised in the nineteenth century to keep trains from colliding.",
-)
-_WRONG_CLAIMS = (
-    "{topic} was settled once and for all by a committee in 1852.",
-    "Experts agree that {topic} has nothing to do with the question asked.",
-    "{topic} is mostly a matter of luck, and the usual figures are off by a factor of ten.",
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "what",
-        "which",
-        "who",
-        "how",
-        "why",
-        "when",
-        "where",
-        "does",
-        "do",
-        "did",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "with",
-        "by",
-        "from",
-        "as",
-        "at",
-        "about",
-        "into",
-        "please",
-        "write",
-        "explain",
-        "describe",
-        "give",
-        "me",
-        "tell",
-        "you",
-        "your",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "short",
-        "brief",
-    ]
-)
 
 
 @dataclass
@@ -162,44 +99,12 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def _topic(prompt: str) -> str:
-    words = [w for w in _WORD.findall(prompt) if w.lower() not in _STOP]
-    return " ".join(words[:4]) or "this question"
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
-
-
-def _split_request(request: GenerateRequest) -> tuple[str, str | None, str | None]:
-    """(prompt, context, reference): from the item when given, else from the last user message."""
+def _item(request: GenerateRequest) -> DatasetItem:
+    """The item asked: given with the request, else rebuilt from the last user message (no reference known)."""
     if request.item is not None:
-        return request.item.prompt, request.item.context, request.item.reference
+        return request.item
     user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-    return user, None, None
-
-
-def _good_answer(rng: random.Random, prompt: str, context: str | None, reference: str | None) -> str:
-    if reference:
-        extra = _sentences(context or "")
-        return reference if not extra or rng.random() < 0.5 else f"{reference} {rng.choice(extra)}"
-    if context:
-        chosen = _sentences(context)[:3]
-        return " ".join(chosen)
-    topic = _topic(prompt)
-    return (
-        f"{prompt.rstrip('?.!')}: here is a direct answer. The key point about {topic} is that it depends on "
-        f"the goal, so start from the requirements of {topic}, then check the result against them."
-    )
-
-
-def _weak_answer(rng: random.Random, style: str, prompt: str) -> str:
-    topic = _topic(prompt)
-    if style == "off_topic":
-        return rng.choice(_OFF_TOPIC)
-    if style == "repetitive":
-        return " ".join([f"{topic} is important."] * rng.randint(4, 8))
-    return rng.choice(_WRONG_CLAIMS).format(topic=topic.capitalize())
+    return DatasetItem(id="", prompt=user or "?")
 
 
 def _count_tokens(text: str) -> int:
@@ -227,9 +132,8 @@ class SimProvider(Provider):
             from llmbench.providers.sim_judge import judge_completion
 
             return await judge_completion(self.spec, self.config, request)
-        prompt, context, reference = _split_request(request)
-        item_id = request.item.id if request.item else ""
-        rng = _rng(self.spec.seed, self.config.model, item_id, prompt)
+        item = _item(request)
+        rng = _rng(self.spec.seed, self.config.model, item.id, item.prompt)
         latency = self.spec.latency_ms * (1 + self.spec.jitter * (2 * rng.random() - 1))
         fails = rng.random() < self.spec.failure_rate
         good = rng.random() < self.spec.quality
@@ -240,10 +144,7 @@ class SimProvider(Provider):
             _STATS.leave(self.config.identifier)
         if fails:
             raise ServerError("simulated failure (HTTP 503)", model=self.config.identifier, status_code=503)
-        if good:
-            text = _good_answer(rng, prompt, context, reference)
-        else:
-            text = _weak_answer(rng, rng.choice(self.spec.weak_styles), prompt)
+        text = good_answer(rng, item) if good else weak_answer(rng, self.spec.weak_styles, item)
         prompt_chars = sum(len(m.content) for m in request.messages)
         return Completion(
             text=text,

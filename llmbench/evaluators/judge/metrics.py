@@ -57,6 +57,10 @@ class JudgeFaithfulness(JudgeEvaluator):
     """Share of the answer's claims that the context supports (claims extracted, then checked, by the judge)."""
 
     name: ClassVar[str] = "judge_faithfulness"
+    needs: ClassVar[tuple[str, ...]] = ("context", "judge")
+    judge_calls: ClassVar[int] = 2
+    family: ClassVar[str] = "grounding"
+    quality_weight: ClassVar[float | None] = 1.0
     prompts: ClassVar[tuple[JudgePrompt[Any], ...]] = (FAITHFULNESS_CLAIMS, FAITHFULNESS_VERDICTS)
 
     def inputs(self, item: DatasetItem, response: str) -> dict[str, str] | None:
@@ -95,6 +99,11 @@ class JudgeCorrectness(JudgeEvaluator):
     """Graded agreement with the reference answers: correct 1, partially correct 0.5, incorrect 0."""
 
     name: ClassVar[str] = "judge_correctness"
+    needs: ClassVar[tuple[str, ...]] = ("reference", "judge")
+    uses: ClassVar[tuple[str, ...]] = ("incorrect_references",)
+    judge_calls: ClassVar[int] = 1
+    family: ClassVar[str] = "correctness"
+    quality_weight: ClassVar[float | None] = 2.0
     prompts: ClassVar[tuple[JudgePrompt[Any], ...]] = (CORRECTNESS,)
 
     def inputs(self, item: DatasetItem, response: str) -> dict[str, str] | None:
@@ -116,6 +125,10 @@ class JudgeRelevance(JudgeEvaluator):
     """Share of the answer's statements that help answer the question."""
 
     name: ClassVar[str] = "judge_relevance"
+    needs: ClassVar[tuple[str, ...]] = ("judge",)
+    judge_calls: ClassVar[int] = 1
+    family: ClassVar[str] = "grounding"
+    quality_weight: ClassVar[float | None] = 0.5
     prompts: ClassVar[tuple[JudgePrompt[Any], ...]] = (RELEVANCE,)
 
     def inputs(self, item: DatasetItem, response: str) -> dict[str, str] | None:
@@ -133,6 +146,9 @@ class RubricEvaluator(JudgeEvaluator):
     """A 1-5 score against user-written criteria, mapped onto [0, 1]. Built per rubric by :meth:`for_rubric`."""
 
     name: ClassVar[str] = "rubric"
+    needs: ClassVar[tuple[str, ...]] = ("judge",)
+    judge_calls: ClassVar[int] = 1
+    quality_weight: ClassVar[float | None] = 1.0
     prompts: ClassVar[tuple[JudgePrompt[Any], ...]] = (RUBRIC,)
     criteria: ClassVar[str] = ""
     steps: ClassVar[tuple[str, ...]] = ()
