@@ -19,6 +19,7 @@ from tenacity.wait import wait_random_exponential
 from llmbench.errors import ProviderError, ProviderTimeout, RateLimitError
 from llmbench.pricing import cost_usd, resolve_price
 from llmbench.providers import Provider, create_provider
+from llmbench.scheduling import CallGate, hold
 from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "ModelRunner", "RetryPolicy", "build_request"]
@@ -72,7 +73,8 @@ class ModelRunner:
     """Runs one model over items, recording each outcome.
 
     ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
-    run's overall limit, the provider's slots). ``scorer``, when given, scores each answer as it arrives.
+    run's overall limit, the provider's slots). A cap may be a :class:`~llmbench.scheduling.CallGate`, which
+    grants the calls of all models in one fair order. ``scorer``, when given, scores each answer as it arrives.
     """
 
     def __init__(
@@ -80,8 +82,8 @@ class ModelRunner:
         config: ModelConfig,
         *,
         policy: RetryPolicy | None = None,
-        semaphore: asyncio.Semaphore | None = None,
-        shared: Sequence[asyncio.Semaphore] = (),
+        semaphore: asyncio.Semaphore | CallGate | None = None,
+        shared: Sequence[asyncio.Semaphore | CallGate] = (),
         on_result: Callable[[ModelResult], None] | None = None,
         scorer: Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]] | None = None,
         provider: Provider | None = None,
@@ -106,17 +108,20 @@ class ModelRunner:
 
     async def run(self, items: Sequence[DatasetItem]) -> list[ModelResult]:
         """Results in the order of ``items``."""
+        for cap in (self._semaphore, *self._shared):
+            if isinstance(cap, CallGate):
+                cap.register(self.config.identifier)
         try:
-            await asyncio.gather(*(self.run_one(item) for item in items))
+            await asyncio.gather(*(self.run_one(item, index) for index, item in enumerate(items)))
         finally:
             await self._provider.aclose()
         return [self.finished[item.id] for item in items]
 
-    async def run_one(self, item: DatasetItem) -> ModelResult:
+    async def run_one(self, item: DatasetItem, index: int = 0) -> ModelResult:
+        """``index``: the item's position in the run, which orders the call when a cap is a gate."""
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._semaphore)
-            for semaphore in self._shared:
-                await stack.enter_async_context(semaphore)
+            for cap in (self._semaphore, *self._shared):
+                await stack.enter_async_context(hold(cap, self.config.identifier, index))
             result = await self._call(item)
         if self._scorer is not None:  # scored while other calls are still in flight
             result = await self._scorer(result, item)

@@ -1,0 +1,180 @@
+"""The statistics of one comparison, from its per-item values: intervals, P(best), corrected pairwise tests, tie
+groups, Bradley–Terry ratings, the Pareto frontier and power notes.
+
+Statistics run by default when there are at least ``min_items`` items (10). Below that they say little and can
+say nothing after correction: the smallest p-value an exact test on n paired items can reach is 2/2ⁿ, and Holm's
+first step asks for alpha / pairs, 0.005 for the 10 pairs of five models, which needs n ≥ 9; with 10 items a
+bootstrap still has about 92,000 distinct resamples. Under the threshold, or when switched off, the report is
+disabled and ``reason`` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from llmbench.stats.bootstrap import percentile_interval, resample_counts
+from llmbench.stats.bradley_terry import fit_strengths, ratings
+from llmbench.stats.figures import Figures, Layout, figures
+from llmbench.stats.groups import group_lists, rank_groups
+from llmbench.stats.models import Interval, ModelStatistics, SignificanceTest, StatisticsConfig, StatisticsReport
+from llmbench.stats.pairwise import Family, metric_tests, overall_tests
+from llmbench.stats.pareto import Point, pareto_frontier
+from llmbench.stats.table import ItemTable
+
+if TYPE_CHECKING:
+    from llmbench.types import RankingOptions, RankingWeights
+
+__all__ = ["compute_statistics", "disabled_reason"]
+
+
+def disabled_reason(config: StatisticsConfig, n_items: int) -> str | None:
+    """Why statistics are not computed for ``n_items`` items, or None when they are."""
+    if not config.enabled:
+        return "statistics are switched off ([statistics] enabled = false, or --no-stats)"
+    if n_items < config.min_items:
+        return (
+            f"{n_items} item{'s' if n_items != 1 else ''}: statistics need at least {config.min_items} "
+            "([statistics] min_items); with fewer, no difference can be shown after correction"
+        )
+    return None
+
+
+def _interval(estimate: float, samples: np.ndarray, confidence: float) -> Interval | None:
+    if not np.isfinite(estimate):
+        return None
+    low, high = percentile_interval(samples[:, None], confidence)
+    return Interval(estimate=float(estimate), low=float(low[0]), high=float(high[0]))
+
+
+def _p_best(samples: np.ndarray) -> np.ndarray:
+    """Share of resamples where each column is the highest (ties split evenly); NaN columns never win."""
+    filled = np.where(np.isnan(samples), -np.inf, samples)
+    top = filled.max(axis=1, keepdims=True)
+    winners = (filled == top) & np.isfinite(filled)
+    share = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
+    return np.asarray(share.mean(axis=0))
+
+
+def _bootstrap(
+    layout: Layout, config: StatisticsConfig, weights: RankingWeights, options: RankingOptions
+) -> tuple[Figures, np.ndarray]:
+    """Figures of every resample, and their Bradley–Terry ratings."""
+    rng = np.random.default_rng(config.seed)
+    counts = resample_counts(layout.table.n_items, config.resamples, rng)
+    chunks = [figures(layout, c, weights, options) for c in counts]
+    stacked = Figures(
+        quality=np.concatenate([f.quality for f in chunks]),
+        metrics={k: np.concatenate([f.metrics[k] for f in chunks]) for k in layout.table.metrics},
+        latency_p50=np.concatenate([f.latency_p50 for f in chunks]),
+        latency_p95=np.concatenate([f.latency_p95 for f in chunks]),
+        cost=np.concatenate([f.cost for f in chunks]),
+        overall=np.concatenate([f.overall for f in chunks]),
+        wins=np.concatenate([f.wins for f in chunks]),
+        games=np.concatenate([f.games for f in chunks]),
+    )
+    return stacked, ratings(fit_strengths(stacked.wins, stacked.games, len(layout.table.models)))
+
+
+def _groups(order: Sequence[str], tests: list[SignificanceTest], metric: str) -> dict[str, int]:
+    better = [
+        (t.model_a, t.model_b) if (t.difference or 0) > 0 else (t.model_b, t.model_a)
+        for t in tests
+        if t.metric == metric and t.significant
+    ]
+    return rank_groups(order, better)
+
+
+def compute_statistics(
+    table: ItemTable,
+    order: Sequence[str],
+    *,
+    weights: RankingWeights,
+    options: RankingOptions,
+    config: StatisticsConfig,
+) -> StatisticsReport:
+    """The statistics report of ``table``; ``order`` is the ranking's order of its models (best first)."""
+    base = StatisticsReport(
+        enabled=False,
+        n_items=table.n_items,
+        alpha=config.alpha,
+        correction=config.correction,
+        resamples=config.resamples,
+        seed=config.seed,
+        power=config.power,
+    )
+    reason = disabled_reason(config, table.n_items)
+    if reason is not None:
+        return base.model_copy(update={"reason": reason})
+    table = table.select(order)
+    models = table.models
+    layout = Layout.of(table)
+    observed = figures(layout, np.ones((1, table.n_items)), weights, options)
+    observed_ratings = ratings(fit_strengths(observed.wins, observed.games, len(models)))[0]
+    samples, sampled_ratings = _bootstrap(layout, config, weights, options)
+    family = Family(config.alpha, config.correction, config.power)
+    failed = table.present & ~table.success
+
+    tests = metric_tests("quality", table.quality, failed, models, family)
+    for name, values in table.metrics.items():
+        tests += metric_tests(name, values, failed, models, family)
+    tests += overall_tests(samples.overall, observed.overall[0], models, table.n_items, family)
+
+    ranked = [m for j, m in enumerate(models) if np.isfinite(observed.overall[0, j])]
+    overall_groups = _groups(ranked, tests, "overall")
+    unranked = [m for j, m in enumerate(models) if not table.ranked()[j]]
+    last = max(overall_groups.values(), default=0) + 1
+    overall_groups |= {m: last for m in unranked}  # every call failed: behind every ranked model, tied together
+    by_quality = sorted(models, key=lambda m: -observed.quality[0, models.index(m)])
+    quality_groups = _groups(by_quality, tests, "quality")
+
+    confidence = 1 - config.alpha
+    p_best = _p_best(samples.overall)
+    p_best_quality = _p_best(samples.quality)
+    per_model = []
+    for j, model in enumerate(models):
+
+        def interval(obs: np.ndarray, sampled: np.ndarray, j: int = j) -> Interval | None:
+            return _interval(obs[0, j], sampled[:, j], confidence)
+
+        has_overall = bool(np.isfinite(observed.overall[0, j]))
+        per_model.append(
+            ModelStatistics(
+                model=model,
+                n_items=int(table.present[j].sum()),
+                n_failed=int(failed[j].sum()),
+                quality=interval(observed.quality, samples.quality) or Interval(estimate=0, low=0, high=0),
+                metrics={
+                    k: iv
+                    for k in table.metrics
+                    if (iv := interval(observed.metrics[k], samples.metrics[k])) is not None
+                },
+                latency_p50_ms=interval(observed.latency_p50, samples.latency_p50),
+                latency_p95_ms=interval(observed.latency_p95, samples.latency_p95),
+                cost_per_item_usd=interval(observed.cost, samples.cost),
+                overall=interval(observed.overall, samples.overall),
+                p_best=float(p_best[j]) if has_overall else None,
+                p_best_quality=float(p_best_quality[j]),
+                rating=_interval(observed_ratings[j], sampled_ratings[:, j], confidence),
+                rank_group=overall_groups.get(model),
+                quality_group=quality_groups.get(model),
+            )
+        )
+    points = [
+        Point(
+            model=m,
+            quality=float(observed.quality[0, j]),
+            cost=float(observed.cost[0, j]) if np.isfinite(observed.cost[0, j]) else None,
+            latency=float(observed.latency_p50[0, j]) if np.isfinite(observed.latency_p50[0, j]) else None,
+        )
+        for j, m in enumerate(models)
+        if table.ranked()[j]
+    ]
+    groups = {
+        "overall": group_lists([*ranked, *unranked], overall_groups),
+        "quality": group_lists(by_quality, quality_groups),
+    }
+    update = {"enabled": True, "models": per_model, "tests": tests, "groups": groups, "pareto": pareto_frontier(points)}
+    return base.model_copy(update=update)
