@@ -119,8 +119,9 @@ def statistics_section(result: ComparisonResult) -> list[str]:
     if report is None:
         return []
     lines = ["", "## Statistics", ""]
+    pareto = ["", "### Pareto frontier (quality, cost, latency)", "", *_pareto(report)] if report.pareto else []
     if not report.enabled:
-        return [*lines, f"No intervals or tests: {report.reason}."]
+        return [*lines, f"No intervals or tests: {report.reason}.", *pareto]
     lines += [
         f"{1 - report.alpha:.0%} percentile intervals from {report.resamples:,} paired bootstrap resamples of the "
         f"{report.n_items} items (seed {report.seed}). Failed calls count as 0 quality, as in the ranking.",
@@ -136,10 +137,7 @@ def statistics_section(result: ComparisonResult) -> list[str]:
         "### Pairwise tests",
         "",
         *_tests(report),
-        "",
-        "### Pareto frontier (quality, cost, latency)",
-        "",
-        *_pareto(report),
+        *pareto,
     ]
     power = _power(report)
     if power:

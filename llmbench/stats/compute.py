@@ -19,7 +19,14 @@ from llmbench.stats.bootstrap import percentile_interval, resample_counts
 from llmbench.stats.bradley_terry import fit_strengths, ratings
 from llmbench.stats.figures import Figures, Layout, figures
 from llmbench.stats.groups import group_lists, rank_groups
-from llmbench.stats.models import Interval, ModelStatistics, SignificanceTest, StatisticsConfig, StatisticsReport
+from llmbench.stats.models import (
+    Interval,
+    ModelStatistics,
+    ParetoEntry,
+    SignificanceTest,
+    StatisticsConfig,
+    StatisticsReport,
+)
 from llmbench.stats.pairwise import Family, metric_tests, overall_tests
 from llmbench.stats.pareto import Point, pareto_frontier
 from llmbench.stats.table import ItemTable
@@ -87,6 +94,23 @@ def _groups(order: Sequence[str], tests: list[SignificanceTest], metric: str) ->
     return rank_groups(order, better)
 
 
+def _pareto(table: ItemTable, observed: Figures) -> list[ParetoEntry]:
+    def known(value: float) -> float | None:
+        return float(value) if np.isfinite(value) else None
+
+    points = [
+        Point(
+            model=m,
+            quality=float(observed.quality[0, j]),
+            cost=known(observed.cost[0, j]),
+            latency=known(observed.latency_p50[0, j]),
+        )
+        for j, m in enumerate(table.models)
+        if table.ranked()[j]
+    ]
+    return pareto_frontier(points)
+
+
 def compute_statistics(
     table: ItemTable,
     order: Sequence[str],
@@ -95,7 +119,10 @@ def compute_statistics(
     options: RankingOptions,
     config: StatisticsConfig,
 ) -> StatisticsReport:
-    """The statistics report of ``table``; ``order`` is the ranking's order of its models (best first)."""
+    """The statistics report of ``table``; ``order`` is the ranking's order of its models (best first).
+
+    The Pareto frontier needs no sampling and is there even when the rest is off.
+    """
     base = StatisticsReport(
         enabled=False,
         n_items=table.n_items,
@@ -105,13 +132,14 @@ def compute_statistics(
         seed=config.seed,
         power=config.power,
     )
-    reason = disabled_reason(config, table.n_items)
-    if reason is not None:
-        return base.model_copy(update={"reason": reason})
     table = table.select(order)
     models = table.models
     layout = Layout.of(table)
     observed = figures(layout, np.ones((1, table.n_items)), weights, options)
+    base = base.model_copy(update={"pareto": _pareto(table, observed)})  # needs no sampling: always there
+    reason = disabled_reason(config, table.n_items)
+    if reason is not None:
+        return base.model_copy(update={"reason": reason})
     observed_ratings = ratings(fit_strengths(observed.wins, observed.games, len(models)))[0]
     samples, sampled_ratings = _bootstrap(layout, config, weights, options)
     family = Family(config.alpha, config.correction, config.power)
@@ -155,26 +183,16 @@ def compute_statistics(
                 latency_p95_ms=interval(observed.latency_p95, samples.latency_p95),
                 cost_per_item_usd=interval(observed.cost, samples.cost),
                 overall=interval(observed.overall, samples.overall),
-                p_best=float(p_best[j]) if has_overall else None,
+                p_best=float(p_best[j]) if has_overall or not table.ranked()[j] else None,
                 p_best_quality=float(p_best_quality[j]),
                 rating=_interval(observed_ratings[j], sampled_ratings[:, j], confidence),
                 rank_group=overall_groups.get(model),
                 quality_group=quality_groups.get(model),
             )
         )
-    points = [
-        Point(
-            model=m,
-            quality=float(observed.quality[0, j]),
-            cost=float(observed.cost[0, j]) if np.isfinite(observed.cost[0, j]) else None,
-            latency=float(observed.latency_p50[0, j]) if np.isfinite(observed.latency_p50[0, j]) else None,
-        )
-        for j, m in enumerate(models)
-        if table.ranked()[j]
-    ]
     groups = {
         "overall": group_lists([*ranked, *unranked], overall_groups),
         "quality": group_lists(by_quality, quality_groups),
     }
-    update = {"enabled": True, "models": per_model, "tests": tests, "groups": groups, "pareto": pareto_frontier(points)}
+    update = {"enabled": True, "models": per_model, "tests": tests, "groups": groups}
     return base.model_copy(update=update)

@@ -51,14 +51,10 @@ class Layout:
         wins, played = win_columns(table.quality)
         blocks = [table.quality.T, *(v.T for v in table.metrics.values()), table.cost.T, wins]
         masks = [~np.isnan(b) for b in blocks[:-1]] + [played]
-        with np.errstate(invalid="ignore"):
-            observed = np.nanmean(np.where(table.cost_known[:, None], table.cost, np.nan), axis=1)
-        return cls(
-            table,
-            np.concatenate(blocks, axis=1),
-            np.concatenate(masks, axis=1),
-            np.where(table.cost_known, observed, np.nan),
-        )
+        priced = ~np.isnan(table.cost)
+        total, count = np.where(priced, table.cost, 0.0).sum(axis=1), priced.sum(axis=1)
+        observed = np.where(table.cost_known & (count > 0), total / np.maximum(count, 1), np.nan)
+        return cls(table, np.concatenate(blocks, axis=1), np.concatenate(masks, axis=1), observed)
 
 
 def figures(layout: Layout, counts: np.ndarray, weights: RankingWeights, options: RankingOptions) -> Figures:

@@ -21,6 +21,8 @@ __all__ = ["WILCOXON_EXACT_MAX", "PairedOutcome", "is_binary", "paired_compariso
 
 #: Largest number of non-zero differences for which the Wilcoxon test is computed exactly.
 WILCOXON_EXACT_MAX = 50
+#: Relative spread under which differences count as one constant difference.
+_CONSTANT = 1e-12
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def paired_comparison(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
     if not np.any(d):
         return PairedOutcome("none", None, 1.0, n, 0.0, 0.0, 0.0, None, note="identical on every item")
     sd = float(np.std(d, ddof=1))
-    if sd == 0:
+    if sd <= _CONSTANT * max(1.0, abs(mean)):  # float noise around one difference: t would be ~1e16
         positive = int(np.sum(d > 0))
         p = float(stats.binomtest(positive, n, 0.5).pvalue)
         note = "the same difference on every item"
