@@ -70,7 +70,7 @@ def _bootstrap(
 ) -> tuple[Figures, np.ndarray]:
     """Figures of every resample, and their Bradley–Terry ratings."""
     rng = np.random.default_rng(config.seed)
-    counts = resample_counts(layout.table.n_items, config.resamples, rng)
+    counts = resample_counts(layout.table.n_items, config.resamples, rng, dtype=np.float32)
     chunks = [figures(layout, c, weights, options) for c in counts]
     stacked = Figures(
         quality=np.concatenate([f.quality for f in chunks]),

@@ -17,7 +17,7 @@ import numpy as np
 
 from llmbench.stats.correction import adjust_pvalues
 from llmbench.stats.models import SignificanceTest
-from llmbench.stats.paired import PairedOutcome, paired_comparison
+from llmbench.stats.paired import PairedOutcome, paired_comparisons
 from llmbench.stats.power import items_needed_bootstrap, items_needed_t
 
 __all__ = ["Family", "metric_tests", "overall_tests"]
@@ -44,12 +44,19 @@ def metric_tests(
     metric: str, values: np.ndarray, failed: np.ndarray, models: Sequence[str], family: Family
 ) -> list[SignificanceTest]:
     """Paired tests of every pair on (models, items) ``values``; ``failed`` marks failed calls (models, items)."""
-    found: list[tuple[int, int, np.ndarray, PairedOutcome]] = []
+    by_mask: dict[bytes, list[tuple[int, int, np.ndarray]]] = {}
     for a, b in _pairs(len(models)):
         both = ~np.isnan(values[a]) & ~np.isnan(values[b])
-        if int(both.sum()) < 2:
-            continue
-        found.append((a, b, both, paired_comparison(values[a][both], values[b][both], family.confidence)))
+        if int(both.sum()) >= 2:
+            by_mask.setdefault(np.packbits(both).tobytes(), []).append((a, b, both))
+    found: list[tuple[int, int, np.ndarray, PairedOutcome]] = []
+    for group in by_mask.values():  # pairs on the same items are tested in one batch
+        both = group[0][2]
+        firsts = values[[a for a, _, _ in group]][:, both]
+        seconds = values[[b for _, b, _ in group]][:, both]
+        outcomes = paired_comparisons(firsts, seconds, family.confidence)
+        found += [(a, b, mask, o) for (a, b, mask), o in zip(group, outcomes, strict=True)]
+    found.sort(key=lambda f: (f[0], f[1]))
     adjusted = adjust_pvalues([o.p_value for *_, o in found], family.correction)
     per_test_alpha = family.alpha / max(1, len(found))
     effects = np.array([o.effect_size if o.effect_size is not None else np.nan for *_, o in found])

@@ -42,3 +42,16 @@ def test_percentile_interval_ignores_nan_resamples() -> None:
     samples = np.column_stack([np.arange(101.0), np.full(101, np.nan)])
     low, high = percentile_interval(samples, 0.9)
     assert (low[0], high[0]) == pytest.approx((5.0, 95.0)) and np.isnan(low[1])
+
+
+def test_windowed_quantiles_on_many_items_and_a_resample_that_leaves_the_window() -> None:
+    rng = np.random.default_rng(8)
+    values = rng.lognormal(5, 1, size=5000)
+    counts = np.concatenate(list(resample_counts(5000, 20, rng)))
+    skewed = np.zeros(5000)
+    skewed[np.argsort(values)[:100]] = 50  # every draw among the 100 fastest: far outside the window
+    counts = np.vstack([counts, skewed])
+    quantiles = weighted_quantiles(counts, values, (0.5, 0.95))
+    for row, got in zip(counts, quantiles, strict=True):
+        drawn = np.repeat(values, row.astype(int))
+        assert got == pytest.approx([np.median(drawn), np.percentile(drawn, 95)], abs=1e-9)
