@@ -91,6 +91,19 @@ def test_stats_switch_request_over_seed_key_over_statistics_table(tmp_path: Path
     assert legacy.stats is False
 
 
+def test_the_example_config_loads(tmp_path: Path) -> None:
+    config = load_config(Path(__file__).resolve().parent.parent / "examples" / "llmbench.toml")
+    assert config.statistics.correction == "holm" and config.ranking.options.unknown_price == "pessimistic"
+
+
+def test_comparison_config_keeps_the_seed_switch() -> None:
+    from llmbench.types import ComparisonConfig, StatisticsConfig
+
+    assert ComparisonConfig(models=[], statistical_tests=False).statistics.enabled is False  # type: ignore[call-arg]
+    chosen = ComparisonConfig(models=[], statistics=StatisticsConfig(correction="bh"))
+    assert chosen.statistics.correction == "bh" and chosen.statistics.enabled
+
+
 def test_not_toml_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         _load(tmp_path, "[orchestration\n")

@@ -3,9 +3,12 @@
 Per-item metrics (quality and each evaluator's score) use :func:`llmbench.stats.paired.paired_comparison` on the
 items both models have a value for; a failed call counts as 0, as in the ranking, and the failures are reported.
 The overall score is not a per-item mean (it normalises medians and costs across models), so its comparison is
-read from the paired bootstrap: difference ± z·SE with the bootstrap standard error, and p = 2·Φ(−|difference|/SE).
-A normal reading rather than counting resamples beyond 0, because counting cannot go below 1/(resamples + 1): with
-2,000 resamples it could never pass Holm's first step for more than 50 pairs.
+read from the paired bootstrap: the standard error is the spread of the resampled differences (scaled from divisor
+n to n − 1), and the difference is referred to Student's t with n − 1 degrees of freedom, as a paired t-test would
+be. Read from the normal distribution instead, six identical models were called different in 6.75 % of 400
+simulated runs of 100 binary items (Holm, alpha 0.05); with t, 5.0 %. A t reading rather than counting resamples
+beyond 0, because counting cannot go below 1/(resamples + 1): with 2,000 resamples it could never pass Holm's first
+step for more than 50 pairs.
 """
 
 from __future__ import annotations
@@ -99,18 +102,20 @@ def overall_tests(
     from scipy import stats
 
     scored = [j for j in range(len(models)) if math.isfinite(observed[j])]
+    df = max(n_items - 1, 1)
     found: list[tuple[int, int, float, float, float]] = []
     for i, a in enumerate(scored):
         for b in scored[i + 1 :]:
             d = samples[:, a] - samples[:, b]
             d = d[~np.isnan(d)]
             difference = float(observed[a] - observed[b])
-            se = float(np.std(d, ddof=1)) if d.size > 1 else math.nan
+            # The bootstrap spread is the plug-in one (divisor n): scale it to the unbiased n − 1.
+            se = float(np.std(d, ddof=1)) * math.sqrt(n_items / max(n_items - 1, 1)) if d.size > 1 else math.nan
             # With no spread, every resample gives the same difference: certain, either way.
-            p = float(2 * stats.norm.sf(abs(difference) / se)) if se > 0 else (0.0 if difference else 1.0)
+            p = float(2 * stats.t.sf(abs(difference) / se, df)) if se > 0 else (0.0 if difference else 1.0)
             found.append((a, b, difference, se, p))
     adjusted = adjust_pvalues([f[-1] for f in found], family.correction)
-    z = float(stats.norm.ppf(1 - family.alpha / 2))
+    z = float(stats.t.ppf(1 - family.alpha / 2, df))
     per_test_alpha = family.alpha / max(1, len(found))
     tests = []
     for (a, b, difference, se, p), p_adjusted in zip(found, adjusted, strict=True):
