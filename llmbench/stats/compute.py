@@ -140,59 +140,66 @@ def compute_statistics(
     reason = disabled_reason(config, table.n_items)
     if reason is not None:
         return base.model_copy(update={"reason": reason})
-    observed_ratings = ratings(fit_strengths(observed.wins, observed.games, len(models)))[0]
     samples, sampled_ratings = _bootstrap(layout, config, weights, options)
     family = Family(config.alpha, config.correction, config.power)
     failed = table.present & ~table.success
-
     tests = metric_tests("quality", table.quality, failed, models, family)
     for name, values in table.metrics.items():
         tests += metric_tests(name, values, failed, models, family)
     tests += overall_tests(samples.overall, observed.overall[0], models, table.n_items, family)
-
-    ranked = [m for j, m in enumerate(models) if np.isfinite(observed.overall[0, j])]
-    overall_groups = _groups(ranked, tests, "overall")
-    unranked = [m for j, m in enumerate(models) if not table.ranked()[j]]
-    last = max(overall_groups.values(), default=0) + 1
-    overall_groups |= {m: last for m in unranked}  # every call failed: behind every ranked model, tied together
+    groups = _tie_groups(table, observed, tests)
+    observed_ratings = ratings(fit_strengths(observed.wins, observed.games, len(models)))[0]
+    per_model = [
+        _model_statistics(table, j, observed, samples, (observed_ratings, sampled_ratings), groups, 1 - config.alpha)
+        for j in range(len(models))
+    ]
     by_quality = sorted(models, key=lambda m: -observed.quality[0, models.index(m)])
-    quality_groups = _groups(by_quality, tests, "quality")
-
-    confidence = 1 - config.alpha
-    p_best = _p_best(samples.overall)
-    p_best_quality = _p_best(samples.quality)
-    per_model = []
-    for j, model in enumerate(models):
-
-        def interval(obs: np.ndarray, sampled: np.ndarray, j: int = j) -> Interval | None:
-            return _interval(obs[0, j], sampled[:, j], confidence)
-
-        has_overall = bool(np.isfinite(observed.overall[0, j]))
-        per_model.append(
-            ModelStatistics(
-                model=model,
-                n_items=int(table.present[j].sum()),
-                n_failed=int(failed[j].sum()),
-                quality=interval(observed.quality, samples.quality) or Interval(estimate=0, low=0, high=0),
-                metrics={
-                    k: iv
-                    for k in table.metrics
-                    if (iv := interval(observed.metrics[k], samples.metrics[k])) is not None
-                },
-                latency_p50_ms=interval(observed.latency_p50, samples.latency_p50),
-                latency_p95_ms=interval(observed.latency_p95, samples.latency_p95),
-                cost_per_item_usd=interval(observed.cost, samples.cost),
-                overall=interval(observed.overall, samples.overall),
-                p_best=float(p_best[j]) if has_overall or not table.ranked()[j] else None,
-                p_best_quality=float(p_best_quality[j]),
-                rating=_interval(observed_ratings[j], sampled_ratings[:, j], confidence),
-                rank_group=overall_groups.get(model),
-                quality_group=quality_groups.get(model),
-            )
-        )
-    groups = {
-        "overall": group_lists([*ranked, *unranked], overall_groups),
-        "quality": group_lists(by_quality, quality_groups),
-    }
-    update = {"enabled": True, "models": per_model, "tests": tests, "groups": groups}
+    lists = {"overall": group_lists(models, groups["overall"]), "quality": group_lists(by_quality, groups["quality"])}
+    update = {"enabled": True, "models": per_model, "tests": tests, "groups": lists}
     return base.model_copy(update=update)
+
+
+def _tie_groups(table: ItemTable, observed: Figures, tests: list[SignificanceTest]) -> dict[str, dict[str, int]]:
+    """Group of each model on the overall score (none without a score; models whose every call failed come after
+    every model that answered) and on quality."""
+    models = table.models
+    scored = [m for j, m in enumerate(models) if np.isfinite(observed.overall[0, j])]
+    overall = _groups(scored, tests, "overall")
+    answered = int(np.sum(table.ranked()))
+    overall |= {m: answered + 1 for j, m in enumerate(models) if not table.ranked()[j]}
+    by_quality = sorted(models, key=lambda m: -observed.quality[0, models.index(m)])
+    return {"overall": overall, "quality": _groups(by_quality, tests, "quality")}
+
+
+def _model_statistics(
+    table: ItemTable,
+    j: int,
+    observed: Figures,
+    samples: Figures,
+    rating: tuple[np.ndarray, np.ndarray],
+    groups: dict[str, dict[str, int]],
+    confidence: float,
+) -> ModelStatistics:
+    def interval(obs: np.ndarray, sampled: np.ndarray) -> Interval | None:
+        return _interval(obs[0, j], sampled[:, j], confidence)
+
+    model = table.models[j]
+    quality = interval(observed.quality, samples.quality)
+    assert quality is not None  # every model has rows, so a quality
+    scored = bool(np.isfinite(observed.overall[0, j])) or not table.ranked()[j]
+    return ModelStatistics(
+        model=model,
+        n_items=int(table.present[j].sum()),
+        n_failed=int((table.present[j] & ~table.success[j]).sum()),
+        quality=quality,
+        metrics={k: iv for k in table.metrics if (iv := interval(observed.metrics[k], samples.metrics[k]))},
+        latency_p50_ms=interval(observed.latency_p50, samples.latency_p50),
+        latency_p95_ms=interval(observed.latency_p95, samples.latency_p95),
+        cost_per_item_usd=interval(observed.cost, samples.cost),
+        overall=interval(observed.overall, samples.overall),
+        p_best=float(_p_best(samples.overall)[j]) if scored else None,
+        p_best_quality=float(_p_best(samples.quality)[j]),
+        rating=_interval(rating[0][j], rating[1][:, j], confidence),
+        rank_group=groups["overall"].get(model),
+        quality_group=groups["quality"].get(model),
+    )

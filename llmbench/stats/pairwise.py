@@ -112,6 +112,8 @@ def overall_tests(
             # The bootstrap spread is the plug-in one (divisor n): scale it to the unbiased n − 1.
             se = float(np.std(d, ddof=1)) * math.sqrt(n_items / max(n_items - 1, 1)) if d.size > 1 else math.nan
             # With no spread, every resample gives the same difference: certain, either way.
+            if not se > 1e-12 * max(1.0, abs(difference)):  # float noise around one difference: no spread
+                se = 0.0
             p = float(2 * stats.t.sf(abs(difference) / se, df)) if se > 0 else (0.0 if difference else 1.0)
             found.append((a, b, difference, se, p))
     adjusted = adjust_pvalues([f[-1] for f in found], family.correction)
