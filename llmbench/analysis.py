@@ -50,7 +50,7 @@ _SNIPPET = 60
 _TEST_NAMES = {
     "paired-t": "paired t",
     "mcnemar-exact": "exact McNemar",
-    "bootstrap-z": "bootstrap",
+    "bootstrap": "bootstrap SE, t",
     "sign-exact": "sign",
 }
 _CORRECTIONS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}

@@ -14,7 +14,7 @@ _DASH = "—"
 _TESTS = {
     "paired-t": "paired t",
     "mcnemar-exact": "exact McNemar",
-    "bootstrap-z": "bootstrap",
+    "bootstrap": "bootstrap SE, t",
     "sign-exact": "exact sign",
     "none": _DASH,
 }

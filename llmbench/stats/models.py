@@ -49,7 +49,7 @@ class SignificanceTest(BaseModel):
     metric: str
     model_a: str
     model_b: str
-    test: str = Field(description="paired-t | mcnemar-exact | bootstrap")
+    test: str = Field(description="paired-t | mcnemar-exact | sign-exact | bootstrap | none (identical)")
     statistic: float | None
     p_value: float
     significant: bool

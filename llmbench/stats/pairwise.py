@@ -131,7 +131,7 @@ def overall_tests(
                 metric="overall",
                 model_a=models[a],
                 model_b=models[b],
-                test="bootstrap-z",
+                test="bootstrap",
                 statistic=difference / se if se > 0 else None,
                 p_value=p,
                 p_adjusted=p_adjusted,

@@ -66,7 +66,7 @@ def test_overall_comparison_is_a_t_reading_of_the_bootstrap_spread() -> None:
     assert test.p_value == pytest.approx(float(2 * stats.t.sf(0.04 / se, 39)), abs=1e-12)
     half = float(stats.t.ppf(0.975, 39)) * se
     assert (test.ci_low, test.ci_high) == pytest.approx((0.04 - half, 0.04 + half), abs=1e-12)
-    assert test.test == "bootstrap-z" and test.p_adjusted == test.p_value
+    assert test.test == "bootstrap" and test.p_adjusted == test.p_value
 
 
 def test_an_overall_difference_that_never_varies() -> None:
