@@ -8,7 +8,7 @@ import time
 import pytest
 
 from llmbench.comparison import ComparisonEngine
-from llmbench.execution import ModelRunner
+from llmbench.execution import RetryPolicy
 from llmbench.providers.sim import sim_stats
 from llmbench.scheduling import CallGate
 from llmbench.types import ComparisonConfig, DatasetItem, ModelConfig, SimSpec
@@ -58,7 +58,7 @@ def test_prefect_model_tasks_share_one_gate(recorded) -> None:
     models = [_sim("alpha"), _sim("beta")]
 
     async def run() -> None:
-        args = (ITEMS, ModelRunner(models[0]).policy, 1, 1, time.time() + 60, "run-1", ["coherence"], 2, 2)
+        args = (ITEMS, RetryPolicy(), 1, 1, time.time() + 60, "run-1", ["coherence"], 2, 2)
         try:
             await asyncio.gather(*(execute_model.fn(m, *args) for m in models))
         finally:
