@@ -36,7 +36,9 @@ def run_params(settings: RunSettings) -> dict[str, str | int | float]:
         "timeout_seconds": settings.timeout_seconds,
         "call_timeout_seconds": settings.policy.timeout_seconds,
         "max_attempts": settings.policy.max_attempts,
-        "statistical_tests": str(settings.statistical_tests).lower(),
+        "statistics": str(settings.statistics.enabled).lower(),
+        "normalisation": settings.ranking.normalisation,
+        "unknown_price": settings.ranking.unknown_price,
     }
 
 
@@ -80,6 +82,10 @@ async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slot
     deadline = time.time() + settings.timeout_seconds
     run_key = uuid.uuid4().hex
     parallel_models = asyncio.Semaphore(settings.max_parallel_models)
+    # The fair-order gates open once the model tasks that start together (the first max_parallel_models, in order)
+    # have registered, or after a grace; a provider with none among them has its gate open at once.
+    starting = settings.models[: settings.max_parallel_models]
+    first_per_provider = Counter(m.provider for m in starting)
 
     async def one(model: ModelConfig) -> list[ModelResult]:
         async with parallel_models:
@@ -94,6 +100,8 @@ async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slot
                 deadline,
                 run_key,
                 settings.metrics,
+                len(starting),
+                first_per_provider[model.provider],
                 return_state=True,
             )
         if state.is_completed():
@@ -123,8 +131,10 @@ async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSetting
     # rows); they hold plain data, so there is nothing to find. Rows were scored as they arrived; evaluate fills
     # in whatever is missing (e.g. rows of a model whose task failed) and checks every row has its metrics.
     scored = await evaluate(quote(outcome.results), quote(items), settings.metrics)
-    ranking = rank(quote(scored), settings.weights)
-    analysis = analyze_results(quote(scored), quote(ranking.rankings), quote(items), settings.statistical_tests)
+    ranking = rank(quote(scored), settings.weights, settings.ranking, settings.statistics)
+    analysis = analyze_results(
+        quote(scored), quote(ranking.rankings), quote(items), quote(ranking.statistics), settings.ranking
+    )
     return assemble_result(
         name=name,
         models=[m.identifier for m in settings.models],
@@ -136,4 +146,5 @@ async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSetting
         metrics=settings.metrics,
         incomplete_models=outcome.incomplete_models,
         duration_ms=outcome.duration_ms,
+        options=settings.ranking,
     )

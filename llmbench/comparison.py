@@ -18,7 +18,8 @@ from llmbench.errors import AllModelsFailed, ComparisonTimeout, NoModels
 from llmbench.evaluators import Evaluator, evaluate_results, make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
-from llmbench.ranking import RankingEngine
+from llmbench.ranking import RankingEngine, apply_statistics, recommend
+from llmbench.scheduling import CallGate
 from llmbench.types import (
     ComparativeAnalysis,
     ComparisonConfig,
@@ -28,8 +29,11 @@ from llmbench.types import (
     ModelConfig,
     ModelRanking,
     ModelResult,
+    RankingOptions,
     RankingWeights,
     Recommendation,
+    StatisticsConfig,
+    StatisticsReport,
 )
 
 __all__ = [
@@ -68,9 +72,9 @@ async def execute_models(
     """Run every model on every item; never raises for a failed call, only for an unusable setup."""
     if not models:
         raise NoModels()
-    semaphore = asyncio.Semaphore(concurrency)
+    gate = CallGate(concurrency, expected_models=len(models))  # fair order of calls across models
     scorer = make_scorer(metrics) if metrics else None
-    runners = [ModelRunner(m, policy=policy, semaphore=semaphore, on_result=publish, scorer=scorer) for m in models]
+    runners = [ModelRunner(m, policy=policy, semaphore=gate, on_result=publish, scorer=scorer) for m in models]
     started = time.perf_counter()
     tasks = [asyncio.create_task(r.run(items)) for r in runners]
     done, pending = await asyncio.wait(tasks, timeout=timeout_seconds)
@@ -103,18 +107,30 @@ def check_outcome(outcome: ExecutionOutcome, timeout_seconds: float) -> None:
 
 
 class RankingOutcome(BaseModel):
-    """Rankings with the recommendations and pairwise matrix derived from them."""
+    """Rankings with their statistics and the recommendations and pairwise matrix derived from them."""
 
     rankings: list[ModelRanking]
     recommendations: Recommendation
     pairwise_matrix: dict[str, dict[str, float]]
+    statistics: StatisticsReport | None = None
 
 
-def rank_results(results: list[ModelResult], weights: RankingWeights) -> RankingOutcome:
-    engine = RankingEngine(weights)
+def rank_results(
+    results: list[ModelResult],
+    weights: RankingWeights,
+    options: RankingOptions | None = None,
+    statistics: StatisticsConfig | None = None,
+) -> RankingOutcome:
+    """Rank, then group the rankings by what the statistics support (see :mod:`llmbench.stats`)."""
+    engine = RankingEngine(weights, options)
     rankings = engine.rank(results)
+    report = engine.statistics(results, rankings, statistics or StatisticsConfig())
+    rankings = apply_statistics(rankings, report)
     return RankingOutcome(
-        rankings=rankings, recommendations=engine.recommend(rankings), pairwise_matrix=engine.pairwise_matrix(rankings)
+        rankings=rankings,
+        recommendations=recommend(rankings),
+        pairwise_matrix=engine.pairwise_matrix(rankings),
+        statistics=report,
     )
 
 
@@ -130,6 +146,7 @@ def assemble_result(
     metrics: list[str],
     incomplete_models: Sequence[str] = (),
     duration_ms: float = 0.0,
+    options: RankingOptions | None = None,
 ) -> ComparisonResult:
     """Put the pieces of a comparison into the ComparisonResult users read."""
     return ComparisonResult(
@@ -146,8 +163,10 @@ def assemble_result(
         incomplete_models=list(incomplete_models),
         duration_ms=duration_ms,
         weights=weights,
+        ranking_options=options or RankingOptions(),
         metrics=metrics,
         judge_usage=_judge_summary(results),
+        statistics=ranking.statistics,
     )
 
 
@@ -191,16 +210,19 @@ class ComparisonEngine:
         )
         check_outcome(outcome, self.config.timeout_seconds)
         scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.evaluators)
-        ranking = rank_results(scored, self.config.weights)
+        config = self.config
+        ranking = rank_results(scored, config.weights, config.ranking, config.statistics)
+        analysis = analyze(scored, ranking.rankings, list(items), report=ranking.statistics, options=config.ranking)
         return assemble_result(
             name=name,
             models=[m.identifier for m in self.config.models],
             items=items,
             results=scored,
             ranking=ranking,
-            analysis=analyze(scored, ranking.rankings, list(items), statistical_tests=self.config.statistical_tests),
-            weights=self.config.weights,
-            metrics=self.config.metrics,
+            analysis=analysis,
+            weights=config.weights,
+            metrics=config.metrics,
             incomplete_models=outcome.incomplete_models,
             duration_ms=outcome.duration_ms,
+            options=config.ranking,
         )

@@ -1,4 +1,4 @@
-"""``llmbench.toml``: orchestration limits, ranking weights, tracking names and the models a team uses.
+"""``llmbench.toml``: orchestration limits, ranking, statistics, tracking names and the models a team uses.
 
 Found via ``--config``, then ``LLMBENCH_CONFIG``, then ``./llmbench.toml``; with none, the defaults apply. A bad
 value fails with one line naming the file, the key and what is allowed, before anything runs.
@@ -14,11 +14,22 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
-from llmbench.types import ModelConfig, Price, RankingWeights, RoutingStrategy, SimSpec
+from llmbench.types import (
+    ModelConfig,
+    Normalisation,
+    Price,
+    RankingOptions,
+    RankingWeights,
+    RoutingStrategy,
+    SimSpec,
+    StatisticsConfig,
+    UnknownPricePolicy,
+    check_weights,
+)
 
 __all__ = [
     "CONFIG_ENV",
@@ -27,6 +38,7 @@ __all__ = [
     "ModelEntry",
     "OrchestrationConfig",
     "PrefectConfig",
+    "RankingConfig",
     "RouterConfig",
     "RubricConfig",
     "TrackingConfig",
@@ -52,10 +64,38 @@ class OrchestrationConfig(BaseModel):
         default=None,
         description="JSON file or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json, else ~/.llmbench/profiles.json",
     )
-    enable_statistical_tests: bool = False
+    enable_statistical_tests: bool | None = Field(
+        default=None, description="The seed's switch: when set it wins over [statistics] enabled"
+    )
     profile_update_weight: float = Field(default=0.1, ge=0, le=1)
     model_timeout_seconds: float = Field(default=60, ge=1, le=3600)
     concurrency_limit: int = Field(default=10, ge=1, le=1000)
+
+
+class RankingConfig(BaseModel):
+    """``[ranking]``: the weights of the overall score (the seed's keys, summing to 1), how latency is normalised
+    and what an unknown price counts for (see :mod:`llmbench.ranking`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quality: float = 0.6
+    performance: float = 0.2
+    cost: float = 0.2
+    normalisation: Normalisation = "relative"
+    unknown_price: UnknownPricePolicy = "pessimistic"
+
+    @model_validator(mode="after")
+    def _check(self) -> RankingConfig:
+        check_weights({"quality": self.quality, "performance": self.performance, "cost": self.cost}, "ranking")
+        return self
+
+    @property
+    def weights(self) -> RankingWeights:
+        return RankingWeights(quality=self.quality, performance=self.performance, cost=self.cost)
+
+    @property
+    def options(self) -> RankingOptions:
+        return RankingOptions(normalisation=self.normalisation, unknown_price=self.unknown_price)
 
 
 class TrackingConfig(BaseModel):
@@ -157,7 +197,8 @@ class LLMBenchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
-    ranking: RankingWeights = Field(default_factory=RankingWeights)
+    ranking: RankingConfig = Field(default_factory=RankingConfig)
+    statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     prefect: PrefectConfig = Field(default_factory=PrefectConfig)

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
-from llmbench.report import cost_text
-from llmbench.types import ComparisonResult
+from llmbench.report import cost_text, group_text
+from llmbench.types import ComparisonResult, Interval
 
 __all__ = ["print_models", "print_quickstart", "print_result", "ranking_table"]
 
@@ -18,10 +18,29 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
+def _with_ci(value: float | None, interval: Interval | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if interval is None else f"{value:.3f} [dim]{interval.low:.2f}–{interval.high:.2f}[/dim]"
+
+
+def _caption(result: ComparisonResult) -> str | None:
+    """What the statistics say about the order: ties, or why there are no intervals."""
+    report = result.statistics
+    if report is None:
+        return None
+    if not report.enabled:
+        return f"no intervals or tests: {report.reason}"
+    tied = [" = ".join(group) for group in report.groups.get("overall", []) if len(group) > 1]
+    level = f"{1 - report.alpha:.0%} intervals; # is the rank group"
+    return f"{level}; tied (not significantly different): {'; '.join(tied)}" if tied else level
+
+
 def ranking_table(result: ComparisonResult) -> Table:
     simulated = any(r.simulated for r in result.results)
     title = f"{result.name}: {len(result.models)} models × {max(1, len(result.items))} item(s)"
-    table = Table(title=title + (" [yellow](SIMULATED models)[/yellow]" if simulated else ""))
+    table = Table(title=title + (" [yellow](SIMULATED models)[/yellow]" if simulated else ""), caption=_caption(result))
+    stats = result.statistics is not None and result.statistics.enabled
     for column, justify in [
         ("#", "right"),
         ("model", "left"),
@@ -32,21 +51,23 @@ def ranking_table(result: ComparisonResult) -> Table:
         ("p50 ms", "right"),
         ("cost/item", "right"),
         ("success", "right"),
+        *([("P(best)", "right")] if stats else []),
         ("notes", "left"),
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for r in result.rankings:
         c = r.component_scores
         table.add_row(
-            str(r.rank),
+            group_text(r, result.rankings),
             r.model,
-            f"{r.overall_score:.3f}",
-            f"{c.quality:.3f}",
+            _with_ci(r.overall_score, r.overall_interval),
+            _with_ci(c.quality, r.quality_interval),
             f"{c.performance:.3f}",
             "—" if c.cost_efficiency is None else f"{c.cost_efficiency:.3f}",
             _ms(r.latency_ms),
             cost_text(r),
             f"{r.success_rate:.0%}",
+            *([("—" if r.p_best is None else f"{r.p_best:.2f}")] if stats else []),
             ", ".join(r.strengths + [f"[red]{w}[/red]" for w in r.weaknesses]),
         )
     return table
@@ -111,7 +132,8 @@ def _print_across(console: Console, results: Sequence[ComparisonResult]) -> None
     per_model: dict[str, list[tuple[float, float, int]]] = {}
     for result in results:
         for r in result.rankings:
-            per_model.setdefault(r.model, []).append((r.overall_score, r.component_scores.quality, r.rank))
+            if r.overall_score is not None:  # no overall score: price unknown under unknown_price = "exclude"
+                per_model.setdefault(r.model, []).append((r.overall_score, r.component_scores.quality, r.rank))
     table = Table(title=f"Across the {len(results)} prompts")
     for column in ("model", "mean overall", "mean quality", "ranks"):
         table.add_column(column, justify="left" if column == "model" else "right")

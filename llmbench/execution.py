@@ -20,6 +20,7 @@ from tenacity.wait import wait_random_exponential
 from llmbench.errors import ProviderError, ProviderTimeout, RateLimitError
 from llmbench.pricing import cost_usd, resolve_price
 from llmbench.providers import Provider, create_provider
+from llmbench.scheduling import CallGate, hold
 from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "ModelRunner", "RetryPolicy", "build_request"]
@@ -73,7 +74,8 @@ class ModelRunner:
     """Runs one model over items, recording each outcome.
 
     ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
-    run's overall limit, the provider's slots). ``scorer``, when given, scores each answer as it arrives.
+    run's overall limit, the provider's slots). A cap may be a :class:`~llmbench.scheduling.CallGate`, which
+    grants the calls of all models in one fair order. ``scorer``, when given, scores each answer as it arrives.
     """
 
     def __init__(
@@ -81,8 +83,8 @@ class ModelRunner:
         config: ModelConfig,
         *,
         policy: RetryPolicy | None = None,
-        semaphore: asyncio.Semaphore | None = None,
-        shared: Sequence[asyncio.Semaphore] = (),
+        semaphore: asyncio.Semaphore | CallGate | None = None,
+        shared: Sequence[asyncio.Semaphore | CallGate] = (),
         on_result: Callable[[ModelResult], None] | None = None,
         scorer: Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]] | None = None,
         provider: Provider | None = None,
@@ -107,8 +109,11 @@ class ModelRunner:
 
     async def run(self, items: Sequence[DatasetItem]) -> list[ModelResult]:
         """Results in the order of ``items``."""
+        for cap in (self._semaphore, *self._shared):
+            if isinstance(cap, CallGate):
+                cap.register(self.config.identifier)
         try:
-            await asyncio.gather(*(self.run_one(item) for item in items))
+            await asyncio.gather(*(self.run_one(item, index) for index, item in enumerate(items)))
         finally:
             await self.aclose()
         return [self.finished[item.id] for item in items]
@@ -117,19 +122,19 @@ class ModelRunner:
         """Release the provider's connections (``run`` does it itself; callers of ``execute`` call this)."""
         await self._provider.aclose()
 
-    async def execute(self, request: GenerateRequest, item: DatasetItem) -> ModelResult:
+    async def execute(self, request: GenerateRequest, item: DatasetItem, index: int = 0) -> ModelResult:
         """One prepared request under this runner's caps, deadline, retries and price, recorded against ``item``.
 
         Judge calls go through here: the same machinery as model calls, with requests the judge builds itself.
+        ``index`` is the item's position in the run, which orders the call when a cap is a gate.
         """
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._semaphore)
-            for semaphore in self._shared:
-                await stack.enter_async_context(semaphore)
+            for cap in (self._semaphore, *self._shared):
+                await stack.enter_async_context(hold(cap, self.config.identifier, index))
             return await self._call(item, request)
 
-    async def run_one(self, item: DatasetItem) -> ModelResult:
-        result = await self.execute(build_request(item), item)
+    async def run_one(self, item: DatasetItem, index: int = 0) -> ModelResult:
+        result = await self.execute(build_request(item), item, index)
         # Kept before scoring: a deadline that cuts a slow scorer (a judge call) must not lose the answer.
         self.finished[item.id] = result
         if self._scorer is not None:  # scored while other calls are still in flight

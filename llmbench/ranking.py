@@ -13,19 +13,27 @@ successful results S(M) out of all its results N(M):
   successful item, unknown (None) when any of them is None (``cost_usd`` is the source of truth: 0 is a real
   declared price, None means unknown). ``price_known`` is also true for a model whose calls all failed but whose
   rows carry a price: its cost is unmeasured, not unknown.
-* ``performance = 1 − (latency − min) / (max − min)`` over the ranked models (1.0 when all equal; 0 when a
-  model reports no latency).
+* ``performance`` (``[ranking] normalisation``): by default ``relative``, ``fastest latency / latency`` over the
+  ranked models (latencies under 1 ms count as 1 ms), so a score moves as much as the latency ratio does: 10 %
+  slower than the fastest scores 0.91 whatever the other models do. ``minmax`` is the seed's
+  ``1 − (latency − min) / (max − min)``, which hands the whole 0–1 range to any difference, however small
+  (43 ms against 22–29 ms scored 0). Either way 1.0 for all when no model reports a latency, 0 for a model that
+  reports none.
 * ``cost_efficiency = (quality/cost) / max_j(quality_j/cost_j)``, the max over models with a known positive
   cost; a model whose cost is 0 gets its raw quality (as does everyone when no known cost is positive);
   a model whose cost is unknown gets None.
 * ``overall = w_q·quality + w_p·performance + w_c·cost_efficiency`` (RankingWeights, default 0.6/0.2/0.2).
-  When cost_efficiency is None: ``overall = (w_q·quality + w_p·performance) / (w_q + w_p)``, i.e. the weights
-  renormalised over the known components, and the model gets the weakness "price unknown".
+  An unknown price (``[ranking] unknown_price``) never helps: ``pessimistic`` (default) counts its cost
+  efficiency as 0; ``exclude`` gives no overall score and ranks it after every priced model; ``renormalise`` is
+  the seed's ``(w_q·quality + w_p·performance) / (w_q + w_p)``. The model gets the weakness "price unknown".
+  These formulas live in :mod:`llmbench.stats.score`, shared with the bootstrap.
 * Strengths/weaknesses compare with the means over ranked models: quality above mean + 0.1 → "high
   quality", below mean − 0.1 → "low quality"; latency below 0.8·mean → "fast", above 1.2·mean → "slow";
   cost below 0.8·mean → "low cost", above 1.2·mean → "expensive"; any failure → "failed N of M calls".
 * Models with no success rank last with every component 0 and the weakness "all calls failed".
-* Order: overall desc, quality desc, latency asc, model name asc; ranks start at 1.
+* Order: overall desc, quality desc, latency asc, model name asc; ranks start at 1. With statistics
+  (:func:`apply_statistics`) each ranking also carries its interval and ``rank_group`` = 1 + the number of
+  models significantly better after correction: models sharing a group are tied, whatever their order.
 """
 
 from __future__ import annotations
@@ -38,12 +46,34 @@ import numpy as np
 
 from llmbench.errors import NoSuccessfulResults
 from llmbench.evaluators.quality import QUALITY_WEIGHTS, item_quality
-from llmbench.types import ComponentScores, ModelRanking, ModelResult, RankingWeights, Recommendation
+from llmbench.recommendations import recommend
+from llmbench.stats import ItemTable, StatisticsConfig, StatisticsReport, compute_statistics, score
+from llmbench.types import (
+    ComponentScores,
+    ModelRanking,
+    ModelResult,
+    RankingOptions,
+    RankingWeights,
+    Recommendation,
+)
 
-__all__ = ["QUALITY_WEIGHTS", "RankingEngine", "item_quality", "pairwise_matrix", "recommend"]
+__all__ = [
+    "QUALITY_WEIGHTS",
+    "RankingEngine",
+    "apply_statistics",
+    "item_quality",
+    "item_table",
+    "pairwise_matrix",
+    "recommend",
+]
 
 #: Tolerance of the strength/weakness thresholds, so float noise on a boundary (0.9 vs 0.8 + 0.1) decides nothing.
 _EPS = 1e-9
+
+
+def item_table(results: Sequence[ModelResult]) -> ItemTable:
+    """The per-item values the ranking aggregates, as arrays for :mod:`llmbench.stats`."""
+    return ItemTable.from_results(results, item_quality)
 
 
 @dataclass
@@ -89,45 +119,20 @@ def _aggregate(model: str, results: list[ModelResult]) -> _Aggregate:
     return agg
 
 
-def _performance(aggs: list[_Aggregate]) -> dict[str, float]:
-    known = [a.latency for a in aggs if a.latency is not None]
-    if not known:
-        return {a.model: 1.0 for a in aggs}
-    low, high = min(known), max(known)
-    out: dict[str, float] = {}
-    for a in aggs:
-        if a.latency is None:
-            out[a.model] = 0.0
-        elif high == low:
-            out[a.model] = 1.0
-        else:
-            out[a.model] = 1 - (a.latency - low) / (high - low)
-    return out
-
-
-def _cost_efficiency(aggs: list[_Aggregate]) -> dict[str, float | None]:
-    ratios = [a.quality / a.cost for a in aggs if a.cost is not None and a.cost > 0]
-    best = max(ratios) if ratios else None
-    out: dict[str, float | None] = {}
-    for a in aggs:
-        if a.cost is None:
-            out[a.model] = None
-        elif a.cost == 0 or best is None:
-            out[a.model] = a.quality
-        else:
-            out[a.model] = (a.quality / a.cost) / best if best > 0 else 0.0
-    return out
-
-
 def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
+
+
+def _array(values: Sequence[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)[None, :]
 
 
 class RankingEngine:
     """Ranks models by weighted quality, performance and cost efficiency (formula in the module docstring)."""
 
-    def __init__(self, weights: RankingWeights | None = None) -> None:
+    def __init__(self, weights: RankingWeights | None = None, options: RankingOptions | None = None) -> None:
         self.weights = weights or RankingWeights()
+        self.options = options or RankingOptions()
 
     def rank(self, results: list[ModelResult]) -> list[ModelRanking]:
         """One ModelRanking per model in ``results``, best first; NoSuccessfulResults when nothing succeeded."""
@@ -138,26 +143,28 @@ class RankingEngine:
         ranked = [a for a in aggs if a.n_success > 0]
         if not ranked:
             raise NoSuccessfulResults()
-        performance = _performance(ranked)
-        efficiency = _cost_efficiency(ranked)
+        scores = score(
+            _array([a.quality for a in ranked]),
+            _array([a.latency for a in ranked]),
+            _array([a.cost for a in ranked]),
+            self.weights,
+            self.options,
+        )
         avg_quality = statistics.fmean(a.quality for a in ranked)
         avg_latency = _mean([a.latency for a in ranked if a.latency is not None])
         avg_cost = _mean([a.cost for a in ranked if a.cost is not None])
 
         rankings: list[ModelRanking] = []
-        for a in ranked:
-            eff = efficiency[a.model]
-            overall = self._overall(a.quality, performance[a.model], eff)
-            strengths, weaknesses = self._traits(a, avg_quality, avg_latency, avg_cost)
-            rankings.append(
-                self._ranking(
-                    a,
-                    overall,
-                    ComponentScores(quality=a.quality, performance=performance[a.model], cost_efficiency=eff),
-                    strengths,
-                    weaknesses,
-                )
+        for j, a in enumerate(ranked):
+            efficiency = float(scores.efficiency[0, j])
+            overall = float(scores.overall[0, j])
+            components = ComponentScores(
+                quality=a.quality,
+                performance=float(scores.performance[0, j]),
+                cost_efficiency=None if np.isnan(efficiency) else efficiency,
             )
+            strengths, weaknesses = self._traits(a, avg_quality, avg_latency, avg_cost)
+            rankings.append(self._ranking(a, None if np.isnan(overall) else overall, components, strengths, weaknesses))
         rankings.sort(key=_order)
         failed = sorted((a for a in aggs if a.n_success == 0), key=lambda a: a.model)
         for a in failed:
@@ -167,6 +174,13 @@ class RankingEngine:
             ranking.rank = position
         return rankings
 
+    def statistics(
+        self, results: list[ModelResult], rankings: list[ModelRanking], config: StatisticsConfig
+    ) -> StatisticsReport:
+        """Intervals, corrected tests and tie groups of ``rankings`` (see :mod:`llmbench.stats`)."""
+        order = [r.model for r in sorted(rankings, key=lambda r: r.rank)]
+        return compute_statistics(item_table(results), order, weights=self.weights, options=self.options, config=config)
+
     def pairwise_matrix(self, rankings: list[ModelRanking]) -> dict[str, dict[str, float]]:
         """See :func:`pairwise_matrix`."""
         return pairwise_matrix(rankings)
@@ -174,13 +188,6 @@ class RankingEngine:
     def recommend(self, rankings: list[ModelRanking]) -> Recommendation:
         """See :func:`recommend`."""
         return recommend(rankings)
-
-    def _overall(self, quality: float, performance: float, efficiency: float | None) -> float:
-        w = self.weights
-        if efficiency is not None:
-            return w.quality * quality + w.performance * performance + w.cost * efficiency
-        known = w.quality + w.performance
-        return (w.quality * quality + w.performance * performance) / known if known > 0 else 0.0
 
     @staticmethod
     def _traits(
@@ -210,7 +217,11 @@ class RankingEngine:
 
     @staticmethod
     def _ranking(
-        a: _Aggregate, overall: float, components: ComponentScores, strengths: list[str], weaknesses: list[str]
+        a: _Aggregate,
+        overall: float | None,
+        components: ComponentScores,
+        strengths: list[str],
+        weaknesses: list[str],
     ) -> ModelRanking:
         return ModelRanking(
             model=a.model,
@@ -230,17 +241,43 @@ class RankingEngine:
         )
 
 
-def _order(r: ModelRanking) -> tuple[float, float, float, str]:
-    # Rounded so that float noise between equal scores (0.1 + 0.2 vs 0.3) falls to the next tie-breaker.
-    return (-round(r.overall_score, 9), -round(r.component_scores.quality, 9), _latency_key(r), r.model)
+def _order(r: ModelRanking) -> tuple[bool, float, float, float, str]:
+    # Rounded so that float noise between equal scores (0.1 + 0.2 vs 0.3) falls to the next tie-breaker. A model
+    # without an overall score (price unknown, policy "exclude") comes after every scored one.
+    overall = r.overall_score
+    return (
+        overall is None,
+        -round(overall or 0.0, 9),
+        -round(r.component_scores.quality, 9),
+        _latency_key(r),
+        r.model,
+    )
 
 
 def _latency_key(ranking: ModelRanking) -> float:
     return ranking.latency_ms if ranking.latency_ms is not None else float("inf")
 
 
-def _successful(rankings: list[ModelRanking]) -> list[ModelRanking]:
-    return sorted((r for r in rankings if r.success_rate > 0), key=lambda r: r.rank)
+def apply_statistics(rankings: list[ModelRanking], report: StatisticsReport) -> list[ModelRanking]:
+    """Copies of ``rankings`` carrying their groups, intervals and P(best); unchanged when statistics are off."""
+    if not report.enabled:
+        return rankings
+    by_model = {m.model: m for m in report.models}
+    out = []
+    for r in rankings:
+        s = by_model.get(r.model)
+        if s is None:
+            out.append(r)
+            continue
+        update = {
+            "rank_group": s.rank_group,
+            "quality_group": s.quality_group,
+            "overall_interval": s.overall,
+            "quality_interval": s.quality,
+            "p_best": s.p_best,
+        }
+        out.append(r.model_copy(update=update))
+    return out
 
 
 def pairwise_matrix(rankings: list[ModelRanking]) -> dict[str, dict[str, float]]:
@@ -248,51 +285,5 @@ def pairwise_matrix(rankings: list[ModelRanking]) -> dict[str, dict[str, float]]
 
     Models whose calls all failed are left out: their quality is unknown, not 0.
     """
-    models = _successful(rankings)
+    models = sorted((r for r in rankings if r.success_rate > 0), key=lambda r: r.rank)
     return {a.model: {b.model: a.component_scores.quality - b.component_scores.quality for b in models} for a in models}
-
-
-def recommend(rankings: list[ModelRanking]) -> Recommendation:
-    """Best model overall, for quality, for speed and for cost, each with a one-line reason with its numbers.
-
-    Ties go to the better-ranked model. best_for_cost is None when no successful model has a known cost.
-    """
-    models = _successful(rankings)
-    if not models:
-        return Recommendation(
-            best_overall=None,
-            best_for_quality=None,
-            best_for_speed=None,
-            best_for_cost=None,
-            reasoning={"overall": "no model answered successfully"},
-        )
-    best = models[0]
-    quality = max(models, key=lambda r: r.component_scores.quality)  # max keeps the first (best-ranked) on ties
-    timed = [r for r in models if r.latency_ms is not None]
-    speed = min(timed, key=_latency_key) if timed else None
-    priced = [r for r in models if r.cost_usd is not None]
-    cheap = min(priced, key=lambda r: r.cost_usd or 0.0) if priced else None
-    c = best.component_scores
-    eff = "unknown" if c.cost_efficiency is None else f"{c.cost_efficiency:.3f}"
-    reasoning = {
-        "overall": (
-            f"{best.model} ranks 1 of {len(rankings)} with overall score {best.overall_score:.3f} "
-            f"(quality {c.quality:.3f}, performance {c.performance:.3f}, cost efficiency {eff})"
-        ),
-        "quality": f"{quality.model} has the highest quality, {quality.component_scores.quality:.3f}",
-    }
-    if speed is not None:
-        reasoning["speed"] = f"{speed.model} has the lowest median latency, {speed.latency_ms:.0f} ms"
-    else:
-        reasoning["speed"] = "no model reported a latency"
-    if cheap is not None:
-        reasoning["cost"] = f"{cheap.model} has the lowest known cost, ${cheap.cost_usd:.6f} per item"
-    else:
-        reasoning["cost"] = "no model has a known price"
-    return Recommendation(
-        best_overall=best.model,
-        best_for_quality=quality.model,
-        best_for_speed=speed.model if speed else None,
-        best_for_cost=cheap.model if cheap else None,
-        reasoning=reasoning,
-    )

@@ -6,11 +6,14 @@ stay visibly unknown ("—", "price unknown"): a missing price is never printed 
 
 from __future__ import annotations
 
-from llmbench.types import ComparisonResult, JudgeUsage, ModelRanking, ModelResult
+from llmbench.report_statistics import interval_text, statistics_section
+from llmbench.types import ComparisonResult, JudgeUsage, ModelRanking, ModelResult, StatisticsReport
 
 __all__ = [
     "RESPONSE_PREVIEW_CHARS",
     "cost_text",
+    "group_text",
+    "interval_text",
     "item_rows",
     "judge_markdown",
     "judge_usage_text",
@@ -33,6 +36,14 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 def _ms(value: float | None) -> str:
     return _DASH if value is None else f"{value:.0f}"
+
+
+def group_text(ranking: ModelRanking, rankings: list[ModelRanking]) -> str:
+    """The rank group, with "=" when another model shares it (a tie); the position when there are no groups."""
+    if ranking.rank_group is None:
+        return str(ranking.rank)
+    shared = sum(1 for r in rankings if r.rank_group == ranking.rank_group) > 1
+    return f"{ranking.rank_group}{'=' if shared else ''}"
 
 
 def cost_text(ranking: ModelRanking) -> str:
@@ -78,12 +89,19 @@ def ranking_rows(result: ComparisonResult) -> list[Row]:
     rows: list[Row] = []
     for r in sorted(result.rankings, key=lambda x: x.rank):
         c = r.component_scores
+        overall, quality = r.overall_interval, r.quality_interval
         rows.append(
             {
                 "rank": r.rank,
+                "group": r.rank_group,
                 "model": r.model,
-                "overall": round(r.overall_score, 4),
+                "overall": None if r.overall_score is None else round(r.overall_score, 4),
+                "overall_ci_low": None if overall is None else round(overall.low, 4),
+                "overall_ci_high": None if overall is None else round(overall.high, 4),
+                "p_best": None if r.p_best is None else round(r.p_best, 4),
                 "quality": round(c.quality, 4),
+                "quality_ci_low": None if quality is None else round(quality.low, 4),
+                "quality_ci_high": None if quality is None else round(quality.high, 4),
                 "performance": round(c.performance, 4),
                 "cost_efficiency": None if c.cost_efficiency is None else round(c.cost_efficiency, 4),
                 "latency_p50_ms": r.latency_ms,
@@ -133,8 +151,21 @@ def _judge_cells(r: ModelResult) -> Row:
     }
 
 
+def _statistics_line(report: StatisticsReport | None) -> str:
+    if report is None:
+        return _DASH
+    if not report.enabled:
+        return f"off — {report.reason}"
+    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg"}.get(report.correction, report.correction)
+    return (
+        f"{1 - report.alpha:.0%} intervals from {report.resamples:,} paired bootstrap resamples over items "
+        f"(seed {report.seed}); pairwise tests corrected by {correction} at alpha {report.alpha:g}"
+    )
+
+
 def _header(result: ComparisonResult, title: str | None) -> list[str]:
     w = result.weights
+    o = result.ranking_options
     lines = [
         f"# {title or f'llmbench report: {result.name}'}",
         "",
@@ -142,7 +173,9 @@ def _header(result: ComparisonResult, title: str | None) -> list[str]:
         f"- **Models ({len(result.models)}):** {', '.join(f'`{m}`' for m in result.models)}",
         f"- **Items:** {_n_items(result)}",
         f"- **Metrics:** {', '.join(result.metrics) or _DASH}",
-        f"- **Weights:** quality {w.quality:g} · performance {w.performance:g} · cost {w.cost:g}",
+        f"- **Weights:** quality {w.quality:g} · performance {w.performance:g} · cost {w.cost:g} "
+        f"(latency normalisation {o.normalisation}, unknown price {o.unknown_price})",
+        f"- **Statistics:** {_statistics_line(result.statistics)}",
         f"- **Duration:** {result.duration_ms / 1000:.1f} s",
     ]
     simulated = _simulated_models(result)
@@ -166,25 +199,49 @@ def _winner(result: ComparisonResult) -> list[str]:
     return [*lines, f"**{result.winner}**" + (f" — {reason}" if reason else "")]
 
 
-def _ranking_table(result: ComparisonResult) -> list[str]:
-    lines = [
-        "",
-        "## Ranking",
-        "",
-        "| Rank | Model | Overall | Quality | Performance | Cost efficiency | Median latency ms | p95 latency ms "
-        "| Cost per item | Success rate |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+def _ranking_cells(r: ModelRanking, rankings: list[ModelRanking], stats: bool) -> list[str]:
+    c = r.component_scores
+    return [
+        str(r.rank),
+        _cell(r.model),
+        *([group_text(r, rankings)] if stats else []),
+        _num(r.overall_score),
+        *([interval_text(r.overall_interval), _num(r.p_best, 2)] if stats else []),
+        f"{c.quality:.3f}",
+        *([interval_text(r.quality_interval)] if stats else []),
+        f"{c.performance:.3f}",
+        _num(c.cost_efficiency),
+        _ms(r.latency_ms),
+        _ms(r.latency_p95_ms),
+        cost_text(r),
+        f"{r.success_rate:.0%} ({r.n_items - r.n_failed}/{r.n_items})",
     ]
+
+
+def _ranking_table(result: ComparisonResult) -> list[str]:
     rankings = sorted(result.rankings, key=lambda x: x.rank)
-    for r in rankings:
-        c = r.component_scores
-        lines.append(
-            f"| {r.rank} | {_cell(r.model)} | {r.overall_score:.3f} | {c.quality:.3f} | {c.performance:.3f} "
-            f"| {_num(c.cost_efficiency)} | {_ms(r.latency_ms)} | {_ms(r.latency_p95_ms)} | {cost_text(r)} "
-            f"| {r.success_rate:.0%} ({r.n_items - r.n_failed}/{r.n_items}) |"
-        )
+    stats = result.statistics is not None and result.statistics.enabled
+    columns = [
+        "Rank",
+        "Model",
+        *(["Group"] if stats else []),
+        "Overall",
+        *(["Overall CI", "P(best)"] if stats else []),
+        "Quality",
+        *(["Quality CI"] if stats else []),
+        "Performance",
+        "Cost efficiency",
+        "Median latency ms",
+        "p95 latency ms",
+        "Cost per item",
+        "Success rate",
+    ]
+    lines = ["", "## Ranking", "", "| " + " | ".join(columns) + " |", "|---:|---|" + "---:|" * (len(columns) - 2)]
+    lines += ["| " + " | ".join(_ranking_cells(r, rankings, stats)) + " |" for r in rankings]
     if not rankings:
-        lines.append("| — | no ranking | | | | | | | | |")
+        lines.append("| — | no ranking |" + " |" * (len(columns) - 2))
+    if stats and result.statistics is not None:
+        lines += ["", *_tie_lines(result.statistics)]
     traits = [r for r in rankings if r.strengths or r.weaknesses]
     if traits:
         lines.append("")
@@ -192,6 +249,18 @@ def _ranking_table(result: ComparisonResult) -> list[str]:
             strengths = ", ".join(r.strengths) or _DASH
             weaknesses = ", ".join(r.weaknesses) or _DASH
             lines.append(f"- `{r.model}`: strengths {strengths}; weaknesses {weaknesses}")
+    return lines
+
+
+def _tie_lines(report: StatisticsReport) -> list[str]:
+    lines = []
+    for metric, label in (("overall", "overall score"), ("quality", "quality")):
+        tied = [g for g in report.groups.get(metric, []) if len(g) > 1]
+        if tied:
+            text = "; ".join(" and ".join(f"`{m}`" for m in g) for g in tied)
+            lines.append(f"Tied on {label} (not significantly different after correction): {text}.")
+        elif report.groups.get(metric):
+            lines.append(f"On {label}, every model differs significantly from the others.")
     return lines
 
 
@@ -226,14 +295,6 @@ def _analysis(result: ComparisonResult) -> list[str]:
         if entries:
             lines += ["", f"### {heading}", ""]
             lines += [f"- {e}" for e in entries]
-    if a.significance_tests:
-        lines += ["", "### Significance tests", "", "| Metric | A | B | Test | p | Significant | n |"]
-        lines.append("|---|---|---|---|---:|---|---:|")
-        for t in a.significance_tests:
-            lines.append(
-                f"| {t.metric} | {_cell(t.model_a)} | {_cell(t.model_b)} | {t.test} | {t.p_value:.3g} "
-                f"| {'yes' if t.significant else 'no'} | {t.n} |"
-            )
     return lines
 
 
@@ -309,6 +370,7 @@ def render_markdown(result: ComparisonResult, *, title: str | None = None) -> st
         *_winner(result),
         *_ranking_table(result),
         *_recommendations(result),
+        *statistics_section(result),
         *_analysis(result),
         *_failures(result.results),
         *judge_markdown(result),

@@ -6,13 +6,13 @@ endpoints and key variables are resolved from ``llmbench.toml`` where the run ex
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from llmbench.config import LLMBenchConfig, parse_model_refs
 from llmbench.errors import NoModels
 from llmbench.evaluators import get_evaluator
 from llmbench.execution import RetryPolicy
-from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingWeights
+from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingOptions, RankingWeights, StatisticsConfig
 
 __all__ = ["DEFAULT_MODELS", "BenchmarkRequest", "CompareRequest", "RunSettings", "resolve_settings"]
 
@@ -29,7 +29,11 @@ class RunOptions(BaseModel):
     weights: RankingWeights | None = Field(default=None, description="Ranking weights; empty uses [ranking]")
     concurrency: int | None = Field(default=None, ge=1, le=1000, description="Model calls in flight at once")
     timeout_seconds: float | None = Field(default=None, ge=1, le=3600, description="Overall deadline")
-    statistical_tests: bool | None = None
+    stats: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("stats", "statistical_tests"),
+        description="Intervals, corrected tests and tie groups (--stats/--no-stats); empty uses [statistics]",
+    )
 
 
 class CompareRequest(RunOptions):
@@ -54,10 +58,11 @@ class RunSettings(BaseModel):
     models: list[ModelConfig]
     metrics: list[str]
     weights: RankingWeights
+    ranking: RankingOptions = Field(default_factory=RankingOptions)
     concurrency: int
     max_parallel_models: int
     timeout_seconds: float
-    statistical_tests: bool
+    statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
     policy: RetryPolicy
     provider_limits: dict[str, int]
 
@@ -69,18 +74,19 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     for metric in request.metrics:
         get_evaluator(metric)  # an unknown metric fails here, before any model is called
     orchestration = config.orchestration
+    switch = request.stats if request.stats is not None else orchestration.enable_statistical_tests
+    statistics = config.statistics
+    if switch is not None:
+        statistics = statistics.model_copy(update={"enabled": switch})
     return RunSettings(
         models=models,
         metrics=list(request.metrics),
-        weights=request.weights or config.ranking,
+        weights=request.weights or config.ranking.weights,
+        ranking=config.ranking.options,
         concurrency=request.concurrency or orchestration.concurrency_limit,
         max_parallel_models=orchestration.max_parallel_models,
         timeout_seconds=request.timeout_seconds or orchestration.comparison_timeout_seconds,
-        statistical_tests=(
-            request.statistical_tests
-            if request.statistical_tests is not None
-            else orchestration.enable_statistical_tests
-        ),
+        statistics=statistics,
         policy=config.retry_policy(),
         provider_limits=dict(config.prefect.provider_concurrency),
     )

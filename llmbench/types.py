@@ -12,9 +12,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from llmbench.errors import InvalidWeights
+from llmbench.stats.models import (
+    Interval,
+    ModelStatistics,
+    ParetoEntry,
+    SignificanceTest,
+    StatisticsConfig,
+    StatisticsReport,
+)
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -29,20 +37,28 @@ __all__ = [
     "EvalScore",
     "Finding",
     "GenerateRequest",
+    "Interval",
     "JudgeAgreement",
     "JudgeSummary",
     "JudgeUsage",
     "ModelConfig",
     "ModelRanking",
     "ModelResult",
+    "ModelStatistics",
+    "Normalisation",
+    "ParetoEntry",
     "Price",
+    "RankingOptions",
     "RankingWeights",
     "Recommendation",
     "ResponseSchema",
     "RoutingStrategy",
     "SignificanceTest",
     "SimSpec",
+    "StatisticsConfig",
+    "StatisticsReport",
     "TaskType",
+    "UnknownPricePolicy",
     "Usage",
     "WeakStyle",
     "check_weights",
@@ -167,6 +183,24 @@ class RankingWeights(BaseModel):
         return self
 
 
+Normalisation = Literal["relative", "minmax"]
+UnknownPricePolicy = Literal["pessimistic", "exclude", "renormalise"]
+
+
+class RankingOptions(BaseModel):
+    """How the overall score treats latency and an unknown price (formulas in :mod:`llmbench.ranking`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    normalisation: Normalisation = Field(
+        default="relative", description="relative: fastest latency / latency; minmax: the seed's 1 − (L − min)/range"
+    )
+    unknown_price: UnknownPricePolicy = Field(
+        default="pessimistic",
+        description="pessimistic: cost efficiency 0; exclude: not ranked overall; renormalise: the seed's weights",
+    )
+
+
 class ComparisonConfig(BaseModel):
     """What to compare and under which limits."""
 
@@ -174,11 +208,22 @@ class ComparisonConfig(BaseModel):
 
     models: list[ModelConfig]
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
-    statistical_tests: bool = False
+    statistics: StatisticsConfig = Field(
+        default_factory=StatisticsConfig, validation_alias=AliasChoices("statistics", "statistical_tests")
+    )
     timeout_seconds: float = Field(default=300, ge=1, le=3600, description="Overall deadline")
     model_timeout_seconds: float = Field(default=60, gt=0, description="Deadline of one model call")
     concurrency_limit: int = Field(default=10, ge=1, le=1000, description="Model calls in flight at once")
     weights: RankingWeights = Field(default_factory=RankingWeights)
+    ranking: RankingOptions = Field(default_factory=RankingOptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_switch(cls, data: Any) -> Any:
+        """The seed's ``statistical_tests=True/False`` still works: it switches statistics on or off."""
+        if isinstance(data, dict) and isinstance(data.get("statistical_tests"), bool):
+            data = {**data, "statistical_tests": StatisticsConfig(enabled=data["statistical_tests"])}
+        return data
 
 
 _Text = Annotated[str, Field(min_length=1)]
@@ -438,12 +483,21 @@ class ComponentScores(BaseModel):
 
 
 class ModelRanking(BaseModel):
-    """A model's place in the ranking, with the figures behind it."""
+    """A model's place in the ranking, with the figures behind it.
+
+    ``rank`` is the position by point estimate; ``rank_group`` is what the data supports: 1 + the number of
+    models significantly better on the overall score, so models that share it are tied.
+    """
 
     model: str
     rank: int
-    overall_score: float
+    overall_score: float | None = Field(description="None: not ranked overall (unknown price, policy exclude)")
     component_scores: ComponentScores
+    rank_group: int | None = Field(default=None, description="Shared by tied models; None without statistics")
+    quality_group: int | None = Field(default=None, description="The same on quality alone")
+    overall_interval: Interval | None = None
+    quality_interval: Interval | None = None
+    p_best: float | None = Field(default=None, description="Share of bootstrap resamples where it ranks first")
     strengths: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
     metrics: dict[str, float] = Field(default_factory=dict, description="Mean of each evaluator's score")
@@ -454,17 +508,6 @@ class ModelRanking(BaseModel):
     success_rate: float = 1.0
     n_items: int = 1
     n_failed: int = 0
-
-
-class SignificanceTest(BaseModel):
-    metric: str
-    model_a: str
-    model_b: str
-    test: str
-    statistic: float
-    p_value: float
-    significant: bool
-    n: int
 
 
 class Finding(BaseModel):
@@ -491,6 +534,7 @@ class Recommendation(BaseModel):
     best_for_speed: str | None
     best_for_cost: str | None
     reasoning: dict[str, str] = Field(default_factory=dict)
+    tied: dict[str, list[str]] = Field(default_factory=dict, description="overall/quality: models tied for best")
 
 
 class ComparisonResult(BaseModel):
@@ -511,7 +555,9 @@ class ComparisonResult(BaseModel):
     incomplete_models: list[str] = Field(default_factory=list)
     duration_ms: float = 0.0
     weights: RankingWeights = Field(default_factory=RankingWeights)
+    ranking_options: RankingOptions = Field(default_factory=RankingOptions)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     judge_usage: JudgeSummary | None = Field(
         default=None, description="What the judge cost, apart from the models' cost; None when no judge ran"
     )
+    statistics: StatisticsReport | None = None

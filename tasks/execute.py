@@ -13,25 +13,27 @@ from pydantic import SecretStr
 from llmbench.evaluators import make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
+from llmbench.scheduling import CallGate
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
-__all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_semaphore"]
+__all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_gate"]
 
-_semaphores: dict[str, asyncio.Semaphore] = {}
+_gates: dict[str, CallGate] = {}
 
 
 def provider_limit_name(provider: str) -> str:
     return f"llmbench-provider-{provider}"
 
 
-def shared_semaphore(key: str, size: int) -> asyncio.Semaphore:
-    """One semaphore per key in this process, so the model tasks of a run share their caps on calls in flight."""
-    return _semaphores.setdefault(key, asyncio.Semaphore(size))
+def shared_gate(key: str, size: int, expected_models: int) -> CallGate:
+    """One gate per key in this process, so the model tasks of a run share their caps on calls in flight and take
+    their slots in one fair, item-major order (see :mod:`llmbench.scheduling`)."""
+    return _gates.setdefault(key, CallGate(size, expected_models=expected_models))
 
 
 def release_semaphores(run_key: str) -> None:
-    for key in [k for k in _semaphores if k.startswith(run_key)]:
-        del _semaphores[key]
+    for key in [k for k in _gates if k.startswith(run_key)]:
+        del _gates[key]
 
 
 async def _with_secret_block_key(model: ModelConfig) -> ModelConfig:
@@ -67,19 +69,22 @@ async def execute_model(
     deadline: float,
     run_key: str,
     metrics: list[str],
+    models_in_run: int = 1,
+    provider_models: int = 1,
 ) -> list[ModelResult]:
     """Call ``model`` on every item; rows finished before ``deadline`` (epoch seconds) are always returned.
 
     The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
-    run's model tasks share them (and the run's own ``concurrency_limit``) through in-process semaphores. Answers
-    are scored with ``metrics`` as they arrive, while slower calls are still in flight.
+    run's model tasks share them (and the run's own ``concurrency_limit``) through in-process gates that open once
+    the ``models_in_run`` model tasks (``provider_models`` of this provider) that start together have registered.
+    Answers are scored with ``metrics`` as they arrive, while slower calls are still in flight.
     """
     model = await _with_secret_block_key(model)
     runner = ModelRunner(
         model,
         policy=policy,
-        semaphore=shared_semaphore(f"{run_key}:run", concurrency_limit),
-        shared=(shared_semaphore(f"{run_key}:{model.provider}", provider_slots),),
+        semaphore=shared_gate(f"{run_key}:run", concurrency_limit, models_in_run),
+        shared=(shared_gate(f"{run_key}:{model.provider}", provider_slots, provider_models),),
         on_result=publish,
         scorer=make_scorer(metrics),
     )

@@ -7,8 +7,9 @@ from scipy import stats
 
 import llmbench.analysis as analysis_module
 from llmbench.analysis import analyze, answer_agreement, significance_tests
+from llmbench.comparison import rank_results
 from llmbench.ranking import RankingEngine
-from llmbench.types import DatasetItem, ModelResult
+from llmbench.types import DatasetItem, ModelResult, RankingWeights
 
 PHOTO = "Photosynthesis lets plants turn sunlight, water and carbon dioxide into glucose and oxygen."
 PHOTO_2 = "Plants use sunlight, water and carbon dioxide to make glucose, and release oxygen."
@@ -105,25 +106,42 @@ def test_speed_trade_off_finding() -> None:
     assert trade[0].models == ["quick", "slow-best"]
 
 
-def test_wilcoxon_matches_scipy() -> None:
+def test_significance_tests_match_scipy_and_count_failures_as_zero() -> None:
     a = [0.91, 0.85, 0.78, 0.88, 0.95, 0.70, 0.83, 0.90]
     b = [0.80, 0.86, 0.60, 0.75, 0.81, 0.72, 0.65, 0.70]
     results = [_ok("m-a", f"i{i}", "x", q, 10, 0.0) for i, q in enumerate(a)]
-    results += [_ok("m-b", f"i{i}", "x", q, 10, 0.0) for i, q in enumerate(b)]
+    results += [_ok("m-b", f"i{i}", "x", q, 10, 0.0) for i, q in enumerate(b[:-1])]
+    results.append(ModelResult(model="m-b", item_id="i7", success=False, error="HTTP 503", error_type="ServerError"))
     (test,) = significance_tests(results)
-    expected = stats.wilcoxon(a, b)
-    assert (test.model_a, test.model_b, test.n, test.test) == ("m-a", "m-b", 8, "wilcoxon")
-    assert test.statistic == pytest.approx(float(expected.statistic))
-    assert test.p_value == pytest.approx(float(expected.pvalue))
-    assert test.significant == (expected.pvalue < 0.05)
-    assert test.significant  # 6 of 8 items favour m-a, the two others by the smallest margins
-    with_tests = analyze(results, RankingEngine().rank(results), statistical_tests=True)
-    assert len(with_tests.significance_tests) == 1
-    assert any(f.category == "significance" for f in with_tests.key_findings)
+    b_as_ranked = [*b[:-1], 0.0]  # the failed call counts as 0, as in the ranking, and is reported
+    t = stats.ttest_rel(a, b_as_ranked)
+    w = stats.wilcoxon(a, b_as_ranked, method="exact")
+    assert (test.model_a, test.model_b, test.n, test.test) == ("m-a", "m-b", 8, "paired-t")
+    assert (test.failed_a, test.failed_b) == (0, 1)
+    assert test.statistic == pytest.approx(float(t.statistic), abs=1e-9)
+    assert test.p_value == pytest.approx(float(t.pvalue), abs=1e-9)
+    assert test.p_adjusted == test.p_value  # one pair: nothing to correct
+    assert test.wilcoxon_p == pytest.approx(float(w.pvalue), abs=1e-9) and test.wilcoxon_method == "exact"
+    assert test.significant == (t.pvalue <= 0.05)
 
 
-def test_wilcoxon_skipped_when_too_few_items_or_no_difference() -> None:
+def test_significance_findings_and_ties_come_from_the_statistics_report() -> None:
+    quality = {"strong": [0.9] * 12, "twin-a": [0.5, 0.6] * 6, "twin-b": [0.6, 0.5] * 6}
+    results = [_ok(m, f"i{i}", "x", q, 10, 0.001) for m, qs in quality.items() for i, q in enumerate(qs)]
+    outcome = rank_results(results, RankingWeights())
+    analysis = analyze(results, outcome.rankings, report=outcome.statistics)
+    assert "strong ranks first of 3 models" in analysis.summary and "significant after Holm" in analysis.summary
+    ties = [f for f in analysis.key_findings if f.category == "tie"]
+    assert any(f.models == ["twin-a", "twin-b"] and "are tied on quality" in f.description for f in ties)
+    beats = [f.description for f in analysis.key_findings if f.category == "significance"]
+    assert any(d.startswith("strong beats twin-a on quality by 0.350") for d in beats)
+    assert all(t.metric == "quality" for t in analysis.significance_tests) and len(analysis.significance_tests) == 3
+
+
+def test_without_enough_items_the_summary_says_why() -> None:
     few = [_ok(m, f"i{i}", "x", 0.5 + i / 10 * (m == "a"), 10, 0.0) for m in "ab" for i in range(4)]
-    assert significance_tests(few) == []
-    equal = [_ok(m, f"i{i}", "x", 0.5, 10, 0.0) for m in "ab" for i in range(6)]
-    assert significance_tests(equal) == []
+    outcome = rank_results(few, RankingWeights())
+    assert outcome.statistics is not None and not outcome.statistics.enabled
+    analysis = analyze(few, outcome.rankings, report=outcome.statistics)
+    assert "4 items: statistics need at least 10" in analysis.summary
+    assert analysis.significance_tests == []

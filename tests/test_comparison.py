@@ -94,3 +94,32 @@ def test_a_models_own_timeout_wins_over_the_runs() -> None:
     slow = ModelConfig(provider="sim", model="slow", timeout_seconds=0.2, simulation=SimSpec(latency_ms=3000, jitter=0))
     result = compare([sim("swift-s"), slow], model_timeout_seconds=60)
     assert result.results[1].error_type == "ProviderTimeout" and "0.2 s" in (result.results[1].error or "")
+
+
+def test_two_identical_custom_models_are_reported_as_tied() -> None:
+    from rich.console import Console
+
+    from llmbench.console import ranking_table
+    from llmbench.datasets import load_dataset
+    from llmbench.report import render_markdown
+
+    same = SimSpec(quality=0.8, latency_ms=5)
+    models = [ModelConfig(provider="sim", model=name, simulation=same) for name in ("twin-a", "twin-b")]
+    models.append(ModelConfig(provider="sim", model="weak", simulation=SimSpec(quality=0.1, latency_ms=5)))
+    items = load_dataset("examples/datasets/mixed_tasks.jsonl").items
+    result = asyncio.run(ComparisonEngine(ComparisonConfig(models=models)).run(items))
+    twins = ["sim/twin-a", "sim/twin-b"]
+    assert result.statistics is not None and result.statistics.enabled
+    assert sorted(result.statistics.groups["overall"][0]) == twins and result.statistics.groups["overall"][1] == [
+        "sim/weak"
+    ]
+    by_model = {r.model: r for r in result.rankings}
+    assert by_model["sim/twin-a"].rank_group == by_model["sim/twin-b"].rank_group == 1
+    assert by_model["sim/weak"].rank_group == 3
+    assert result.recommendations is not None and sorted(result.recommendations.tied["overall"]) == twins
+    assert result.analysis is not None and "are tied for first of 3 models" in result.analysis.summary
+    assert "Tied on overall score" in render_markdown(result)
+    console = Console(record=True, width=250)
+    console.print(ranking_table(result))
+    text = console.export_text()
+    assert text.count("1=") == 2 and "tied (not significantly different)" in text

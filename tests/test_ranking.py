@@ -7,7 +7,9 @@ import pytest
 import llmbench.ranking as ranking_module
 from llmbench.errors import InvalidWeights, NoSuccessfulResults
 from llmbench.ranking import RankingEngine, item_quality, pairwise_matrix, recommend
-from llmbench.types import ModelResult, RankingWeights
+from llmbench.types import ModelResult, RankingOptions, RankingWeights
+
+MINMAX = RankingOptions(normalisation="minmax")
 
 
 def _ok(model: str, quality: float, latency: float, cost: float | None, item: str = "prompt") -> ModelResult:
@@ -36,7 +38,7 @@ def test_public_api() -> None:
 
 
 def test_seed_acceptance_case() -> None:
-    rankings = RankingEngine().rank(SEED)
+    rankings = RankingEngine(options=MINMAX).rank(SEED)
     assert [r.model for r in rankings] == ["A", "B", "C"]
     assert [r.rank for r in rankings] == [1, 2, 3]
     assert [r.overall_score for r in rankings] == pytest.approx([0.802, 0.737, 0.620], abs=1e-3)
@@ -59,7 +61,7 @@ def test_strengths_and_weaknesses_against_averages() -> None:
 
 def test_custom_weights_valid_and_invalid() -> None:
     weights = RankingWeights(quality=0.5, performance=0.3, cost=0.2)
-    top = RankingEngine(weights).rank(SEED)[0]
+    top = RankingEngine(weights, MINMAX).rank(SEED)[0]
     assert top.overall_score == pytest.approx(0.5 * 0.9 + 0.3 * (2 / 3) + 0.2 * (90 / 140))
     with pytest.raises(InvalidWeights):
         RankingWeights(quality=0.5, performance=0.3, cost=0.3)
@@ -113,18 +115,77 @@ def test_no_success_raises() -> None:
         RankingEngine().rank([])
 
 
-def test_unknown_price_is_none_not_zero_and_weights_renormalise() -> None:
-    results = [_ok("A", 0.9, 1000, 0.01), _ok("M", 0.8, 500, None), _ok("C", 0.7, 2000, 0.005)]
-    by_model = {r.model: r for r in RankingEngine().rank(results)}
+def test_relative_normalisation_scales_with_the_latency_ratio() -> None:
+    by_model = {r.model: r for r in RankingEngine().rank(SEED)}  # latencies 1000, 500, 2000 ms
+    assert by_model["B"].component_scores.performance == pytest.approx(1.0)
+    assert by_model["A"].component_scores.performance == pytest.approx(0.5)  # twice as slow as the fastest
+    assert by_model["C"].component_scores.performance == pytest.approx(0.25)
+    assert by_model["A"].overall_score == pytest.approx(0.6 * 0.9 + 0.2 * 0.5 + 0.2 * (90 / 140))
+
+
+def test_a_small_latency_difference_moves_the_score_a_little_not_the_whole_scale() -> None:
+    # The fault-injection case: one healthy model at 43 ms against others at 22–29 ms.
+    results = [_ok(m, 0.8, latency, 0.01) for m, latency in (("a", 22), ("b", 25), ("c", 29), ("d", 43))]
+    relative = {r.model: r.component_scores.performance for r in RankingEngine().rank(results)}
+    minmax = {r.model: r.component_scores.performance for r in RankingEngine(options=MINMAX).rank(results)}
+    assert minmax["d"] == 0.0 and minmax["c"] == pytest.approx(1 - 7 / 21)
+    assert relative["d"] == pytest.approx(22 / 43) and relative["c"] == pytest.approx(22 / 29)
+
+
+def test_zero_latency_does_not_divide_by_zero() -> None:
+    rankings = RankingEngine().rank([_ok("instant", 0.5, 0.0, 0.01), _ok("slow", 0.5, 10.0, 0.01)])
+    by_model = {r.model: r.component_scores.performance for r in rankings}
+    assert by_model == {"instant": 1.0, "slow": pytest.approx(0.1)}  # latencies under 1 ms count as 1 ms
+
+
+UNKNOWN = [_ok("A", 0.9, 1000, 0.01), _ok("M", 0.8, 500, None), _ok("C", 0.7, 2000, 0.005)]
+
+
+def test_unknown_price_is_pessimistic_by_default() -> None:
+    by_model = {r.model: r for r in RankingEngine().rank(UNKNOWN)}
     m = by_model["M"]
     assert m.component_scores.cost_efficiency is None
     assert m.cost_usd is None and m.price_known is False
     assert "price unknown" in m.weaknesses
-    # performance 1.0 (fastest); overall = (0.6*0.8 + 0.2*1.0) / 0.8
-    assert m.overall_score == pytest.approx((0.6 * 0.8 + 0.2 * 1.0) / 0.8)
+    # performance 1.0 (fastest); cost efficiency counts as 0: never better than the worst priced model
+    assert m.overall_score == pytest.approx(0.6 * 0.8 + 0.2 * 1.0)
     # the max of quality/cost is only over known prices: C (140) beats A (90)
     assert by_model["C"].component_scores.cost_efficiency == pytest.approx(1.0)
     assert by_model["A"].component_scores.cost_efficiency == pytest.approx(90 / 140)
+
+
+def _overall_of_b(price: float | None, options: RankingOptions) -> float | None:
+    results = [_ok("A", 0.8, 500, 0.001), _ok("B", 0.8, 500, price)]
+    return next(r.overall_score for r in RankingEngine(options=options).rank(results) if r.model == "B")
+
+
+def test_missing_data_never_rewarded_by_default() -> None:
+    # B is ten times dearer than A for the same answers. Hiding its price must not lift its score.
+    for options in (RankingOptions(), MINMAX):
+        priced, unpriced = _overall_of_b(0.01, options), _overall_of_b(None, options)
+        assert priced is not None and unpriced is not None and unpriced < priced
+    seed = RankingOptions(unknown_price="renormalise")
+    priced, unpriced = _overall_of_b(0.01, seed), _overall_of_b(None, seed)
+    assert priced is not None and unpriced is not None and unpriced > priced  # the seed's rule rewards it
+
+
+def test_unknown_price_renormalise_is_the_seed_rule() -> None:
+    engine = RankingEngine(options=RankingOptions(normalisation="minmax", unknown_price="renormalise"))
+    m = next(r for r in engine.rank(UNKNOWN) if r.model == "M")
+    assert m.overall_score == pytest.approx((0.6 * 0.8 + 0.2 * 1.0) / 0.8)
+
+
+def test_unknown_price_exclude_ranks_after_priced_models_without_a_score() -> None:
+    results = [*UNKNOWN, _failed("Z")]
+    rankings = RankingEngine(options=RankingOptions(unknown_price="exclude")).rank(results)
+    assert [r.model for r in rankings] == ["A", "C", "M", "Z"]
+    m = rankings[2]
+    assert m.overall_score is None and m.rank == 3 and m.component_scores.quality == pytest.approx(0.8)
+    rec = recommend(rankings)
+    assert rec.best_overall == "A" and rec.best_for_speed == "M"
+    only_unknown = RankingEngine(options=RankingOptions(unknown_price="exclude")).rank([_ok("M", 0.8, 500, None)])
+    assert recommend(only_unknown).best_overall is None
+    assert "unknown_price" in recommend(only_unknown).reasoning["overall"]
 
 
 def test_one_unknown_cost_item_makes_the_model_cost_unknown() -> None:

@@ -88,3 +88,50 @@ def test_item_rows_truncate_and_keep_failures() -> None:
     assert len(str(rows[0]["response"])) == RESPONSE_PREVIEW_CHARS
     failed = rows[2]
     assert failed["success"] is False and failed["faithfulness"] is None and failed["error_type"] == "ServerError"
+
+
+def _ranked_result(n_items: int) -> ComparisonResult:
+    from llmbench.comparison import rank_results
+    from llmbench.types import RankingWeights
+
+    results = [
+        _ok(model, f"q{i}", quality - step * (i % cycle), latency, cost)
+        for model, quality, step, cycle, latency, cost in (
+            ("big", 0.95, 0.05, 4, 400, 0.01),
+            ("small", 0.7, 0.1, 3, 80, 0.001),
+        )
+        for i in range(n_items)
+    ]
+    outcome = rank_results(results, RankingWeights())
+    return ComparisonResult(
+        name="stats",
+        models=["big", "small"],
+        results=results,
+        rankings=outcome.rankings,
+        winner=outcome.rankings[0].model,
+        recommendations=outcome.recommendations,
+        statistics=outcome.statistics,
+        metrics=["faithfulness"],
+    )
+
+
+def test_report_shows_intervals_groups_tests_pareto_and_power() -> None:
+    result = _ranked_result(12)
+    text = render_markdown(result)
+    assert "| Rank | Model | Group | Overall | Overall CI | P(best) | Quality | Quality CI |" in text
+    assert "## Statistics" in text and "2,000 paired bootstrap resamples of the 12 items (seed 0)" in text
+    assert "### Tie groups" in text and "### Pairwise tests" in text
+    assert [r.model for r in result.rankings] == ["small", "big"]  # ten times cheaper, five times faster
+    assert "| quality | small | big | paired t |" in text
+    assert "- **On the frontier:** `small`, `big`" in text
+    assert "corrected by Holm at alpha 0.05" in text
+    rows = {row["model"]: row for row in ranking_rows(result)}
+    big = next(m for m in result.statistics.models if m.model == "big")  # type: ignore[union-attr]
+    assert rows["big"]["quality_ci_low"] == round(big.quality.low, 4)
+    assert (rows["small"]["group"], rows["big"]["group"]) == (1, 2)
+
+
+def test_report_says_why_there_are_no_statistics() -> None:
+    text = render_markdown(_ranked_result(3))
+    assert "No intervals or tests: 3 items: statistics need at least 10" in text
+    assert "Overall CI" not in text and "- **Statistics:** off — 3 items" in text

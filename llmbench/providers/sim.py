@@ -56,18 +56,26 @@ SIM_PRICES: dict[str, Price] = {
 
 @dataclass
 class SimStats:
-    """In-flight calls seen by simulated models in this process (used to check concurrency limits)."""
+    """In-flight calls seen by simulated models in this process (used to check concurrency limits). With
+    ``recording`` on (tests, benchmarks; off by default so a long-lived worker does not grow), also the order calls
+    arrived in (to check fair scheduling) and whether each answer was drawn good: the ground truth that
+    ``benchmarks/ranking_recovery.py`` can score against."""
 
     in_flight: int = 0
     max_in_flight: int = 0
     calls: int = 0
     per_model_max: dict[str, int] = field(default_factory=dict)
+    arrivals: list[tuple[str, str]] = field(default_factory=list)
+    good: dict[tuple[str, str], bool] = field(default_factory=dict)
+    recording: bool = False
     _per_model: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def enter(self, model: str) -> None:
+    def enter(self, model: str, item_id: str = "") -> None:
         with self._lock:
             self.calls += 1
+            if self.recording:
+                self.arrivals.append((model, item_id))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             now = self._per_model.get(model, 0) + 1
@@ -83,6 +91,8 @@ class SimStats:
         with self._lock:
             self.in_flight = self.max_in_flight = self.calls = 0
             self.per_model_max.clear()
+            self.arrivals.clear()
+            self.good.clear()
             self._per_model.clear()
 
 
@@ -137,7 +147,9 @@ class SimProvider(Provider):
         latency = self.spec.latency_ms * (1 + self.spec.jitter * (2 * rng.random() - 1))
         fails = rng.random() < self.spec.failure_rate
         good = rng.random() < self.spec.quality
-        _STATS.enter(self.config.identifier)
+        _STATS.enter(self.config.identifier, item.id)
+        if _STATS.recording:
+            _STATS.good[(self.config.identifier, item.id)] = good and not fails
         try:
             await asyncio.sleep(latency / 1000)
         finally:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
 from llmbench.report import item_rows, render_markdown
-from llmbench.tracking.plots import pairwise_quality_figure, quality_vs_cost_figure
+from llmbench.tracking.keys import metric_key, model_keys
+from llmbench.tracking.plots import intervals_figure, pairwise_quality_figure, pareto_figure, quality_vs_cost_figure
 from llmbench.tracking.secrets import scrub_secrets, secret_values
+from llmbench.tracking.statistics import statistics_tag, statistics_values
 from llmbench.types import ComparisonResult
 
 __all__ = ["default_tracking_uri", "find_runs", "log_comparison", "log_profiles", "model_keys"]
@@ -81,25 +83,6 @@ def _experiment_id(client: MlflowClient, uri: str, name: str) -> str:
         if experiment is None:
             raise
         return str(experiment.experiment_id)
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "_"
-
-
-def model_keys(models: Iterable[str]) -> dict[str, str]:
-    """Metric-safe key of each model, unique even when two identifiers sanitise alike."""
-    keys: dict[str, str] = {}
-    used: set[str] = set()
-    for model in models:
-        if model in keys:
-            continue
-        key, n = _key(model), 2
-        while key in used:
-            key, n = f"{_key(model)}_{n}", n + 1
-        keys[model] = key
-        used.add(key)
-    return keys
 
 
 def _text(value: object) -> str:
@@ -162,12 +145,13 @@ def _comparison_values(
                 f"{k}.latency_p50_ms": r.latency_ms,
                 f"{k}.latency_p95_ms": r.latency_p95_ms,
             }
-            values |= {f"{k}.{_key(name)}": score for name, score in r.metrics.items()}
+            values |= {f"{k}.{metric_key(name)}": score for name, score in r.metrics.items()}
         if r.cost_usd is not None:
             costs = [x.cost_usd for x in result.results if x.model == r.model and x.cost_usd is not None]
             values |= {f"{k}.cost_per_item_usd": r.cost_usd, f"{k}.cost_total_usd": sum(costs)}
         else:
             tags[f"{k}.price"] = "unknown" if not r.price_known else "unmeasured"
+    values |= statistics_values(result, keys)
     return values, tags
 
 
@@ -240,6 +224,7 @@ def log_comparison(
             "llmbench.complete": str(result.complete).lower(),
             "llmbench.simulated": str(any(r.simulated for r in result.results)).lower(),
             "llmbench.comparison_id": result.comparison_id,
+            "llmbench.statistics": statistics_tag(result),
             "mlflow.note.content": _note(result),
             **model_tags,
             **(tags or {}),
@@ -263,6 +248,11 @@ def log_comparison(
         if heatmap is not None:  # no model succeeded: nothing to compare
             client.log_figure(run_id, heatmap, "plots/pairwise_quality.png")
         client.log_figure(run_id, quality_vs_cost_figure(result), "plots/quality_vs_cost.png")
+        for name, figure in (("intervals", intervals_figure(result)), ("pareto", pareto_figure(result))):
+            if figure is not None:  # statistics off or nothing ranked: no such picture
+                client.log_figure(run_id, figure, f"plots/{name}.png")
+        if result.statistics is not None:
+            client.log_text(run_id, scrub(result.statistics.model_dump_json(indent=2)), "statistics.json")
 
     _finish(client, run_id, body)
     return run_id

@@ -6,13 +6,15 @@ or to share between flows running in threads, and no GUI backend on headless wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from llmbench.types import ComparisonResult, ModelRanking
+from llmbench.types import ComparisonResult, Interval, ModelRanking, ModelStatistics
 
-__all__ = ["pairwise_quality_figure", "quality_vs_cost_figure"]
+__all__ = ["intervals_figure", "pairwise_quality_figure", "pareto_figure", "quality_vs_cost_figure"]
 
 
 def _short(model: str, limit: int = 28) -> str:
@@ -91,3 +93,95 @@ def _scatter_known(ax: Axes, known: list[ModelRanking]) -> None:
     ax.margins(x=0.2)  # room for the labels of the extreme points
     ax.set_xlabel("cost per item (USD)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
+
+
+def intervals_figure(result: ComparisonResult) -> Figure | None:
+    """Overall score and quality of each model with their intervals, in rank order, rank groups in the labels;
+    None without statistics."""
+    report = result.statistics
+    if report is None or not report.enabled or not report.models:
+        return None
+    models = report.models
+    fig = _figure(10, 1.5 + 0.45 * len(models))
+    panels = fig.subplots(1, 2, sharey=True)
+    labels = [f"{_short(m.model)}  (group {m.rank_group if m.rank_group is not None else '—'})" for m in models]
+    for ax, title, pick in (
+        (panels[0], "Overall score", lambda m: m.overall),
+        (panels[1], "Quality", lambda m: m.quality),
+    ):
+        _interval_panel(ax, models, pick)
+        ax.set_title(f"{title} ({1 - report.alpha:.0%} interval)")
+    panels[0].set_yticks(range(len(models)), labels)
+    panels[0].invert_yaxis()  # best at the top
+    return fig
+
+
+def _interval_panel(ax: Axes, models: list[ModelStatistics], pick: Callable[[ModelStatistics], object]) -> None:
+    for y, m in enumerate(models):
+        interval = pick(m)
+        if not isinstance(interval, Interval):
+            ax.text(0.5, y, "not scored", va="center", color="grey", fontsize=8)
+            continue
+        ax.errorbar(
+            [interval.estimate],
+            [y],
+            xerr=[[interval.estimate - interval.low], [interval.high - interval.estimate]],
+            fmt="o",
+            color="tab:blue",
+            capsize=4,
+        )
+    ax.set_xlim(0, 1.05)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def pareto_figure(result: ComparisonResult) -> Figure | None:
+    """Quality against cost per item, median latency as colour; the frontier joined, dominated models grey.
+    Models with an unknown cost or latency are listed aside, never placed at $0. None without ranked models."""
+    report = result.statistics
+    ranked = {r.model: r for r in result.rankings if r.success_rate > 0}
+    if report is None or not report.pareto or not ranked:
+        return None
+    placed = [ranked[e.model] for e in report.pareto if e.comparable and e.model in ranked]
+    dominated = {e.model: e.dominated_by for e in report.pareto if e.dominated_by}
+    fig = _figure(9, 5)
+    ax = fig.add_subplot()
+    if placed:
+        points = ax.scatter(
+            [r.cost_usd or 0.0 for r in placed],
+            [r.component_scores.quality for r in placed],
+            c=[r.latency_ms or 0.0 for r in placed],
+            cmap="viridis",
+            edgecolors=["grey" if r.model in dominated else "black" for r in placed],
+            s=80,
+        )
+        fig.colorbar(points, ax=ax, label="median latency (ms)")
+        front = sorted((r for r in placed if r.model not in dominated), key=lambda r: r.cost_usd or 0.0)
+        ax.plot([r.cost_usd or 0.0 for r in front], [r.component_scores.quality for r in front], color="black", lw=1)
+        for r in placed:
+            note = f"\n(dominated by {_short(dominated[r.model][0], 16)})" if r.model in dominated else ""
+            colour = "grey" if r.model in dominated else "black"
+            ax.annotate(
+                _short(r.model) + note,
+                (r.cost_usd or 0.0, r.component_scores.quality),
+                textcoords="offset points",
+                xytext=(5, 5),
+                fontsize=8,
+                color=colour,
+            )
+        ax.margins(x=0.2)
+    aside = [e.model for e in report.pareto if not e.comparable]
+    if aside:
+        ax.text(
+            0.01,
+            0.01,
+            "not placed (cost or latency unknown): " + ", ".join(aside),
+            transform=ax.transAxes,
+            fontsize=8,
+            color="tab:red",
+        )
+    ax.set_xlabel("cost per item (USD)")
+    ax.set_ylabel("quality")
+    ax.set_ylim(-0.05, 1.05)
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
+    ax.set_title("Pareto frontier: quality, cost and latency")
+    return fig

@@ -68,6 +68,12 @@ def test_benchmark_ranks_aggregates_counts_failures_and_learns_profiles(workspac
     assert {"results/items.json", "plots/pairwise_quality.png", "plots/quality_vs_cost.png", "report.md"} <= set(
         run["artifacts"]
     )
+    # 12 items: statistics are on by default, so the run carries intervals and tie groups everywhere.
+    assert result.statistics is not None and result.statistics.enabled and result.statistics.groups["overall"]
+    assert ranked["sim/fast-good"].rank_group == 1 and ranked["sim/fast-good"].quality_interval is not None
+    assert run["params"]["statistics"] == "true" and run["tags"]["llmbench.statistics"] == "on"
+    assert "sim_fast-good.quality_ci_low" in run["metrics"] and "sim_fast-good.rank_group" in run["metrics"]
+    assert {"plots/intervals.png", "plots/pareto.png", "statistics.json"} <= set(run["artifacts"])
 
 
 def test_a_task_that_fails_once_is_retried(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

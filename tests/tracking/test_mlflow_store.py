@@ -140,6 +140,54 @@ def test_log_comparison_records_everything(store: str, tmp_path: Path) -> None:
     assert next(artifacts.rglob("pairwise_quality.png")).read_bytes()[:4] == b"\x89PNG"
 
 
+def _stats_result() -> ComparisonResult:
+    from llmbench.comparison import rank_results
+    from llmbench.types import RankingWeights
+
+    results = [
+        _ok(model, f"q{i}", quality - 0.05 * (i % period), latency, cost)
+        for model, quality, period, latency, cost in ((ORACLE, 0.9, 4, 400, 0.01), (UNPRICED, 0.6, 3, 100, None))
+        for i in range(12)
+    ]
+    outcome = rank_results(results, RankingWeights())
+    return ComparisonResult(
+        name="stats",
+        models=[ORACLE, UNPRICED],
+        results=results,
+        rankings=outcome.rankings,
+        winner=outcome.rankings[0].model,
+        recommendations=outcome.recommendations,
+        pairwise_matrix=outcome.pairwise_matrix,
+        statistics=outcome.statistics,
+    )
+
+
+def test_statistics_are_logged_as_interval_metrics_plots_and_json(store: str, tmp_path: Path) -> None:
+    result = _stats_result()
+    log_comparison(result, experiment="stats", tracking_uri=store)
+    [run] = find_runs("stats", tracking_uri=store)
+    metrics = run["metrics"]
+    oracle = next(m for m in result.statistics.models if m.model == ORACLE)  # type: ignore[union-attr]
+    assert metrics["statistics_enabled"] == 1.0 and run["tags"]["llmbench.statistics"] == "on"
+    assert metrics["sim_oracle-xl.quality_ci_low"] == pytest.approx(oracle.quality.low)
+    assert metrics["sim_oracle-xl.quality_ci_high"] == pytest.approx(oracle.quality.high)
+    assert metrics["sim_oracle-xl.overall_ci_low"] <= metrics["sim_oracle-xl.overall_score"]
+    assert metrics["sim_oracle-xl.rank_group"] == oracle.rank_group
+    assert metrics["sim_oracle-xl.p_best"] == pytest.approx(oracle.p_best)
+    assert "sim_oracle-xl.bt_rating" in metrics and "sim_oracle-xl.latency_p50_ms_ci_high" in metrics
+    assert not [k for k in metrics if k.startswith("local_mystery.cost")]  # unknown price: no cost interval either
+    assert {"plots/intervals.png", "plots/pareto.png", "statistics.json"} <= set(run["artifacts"])
+    stored = json.loads(next((tmp_path / "mlartifacts" / "stats").rglob("statistics.json")).read_text())
+    assert stored["groups"] == result.statistics.groups  # type: ignore[union-attr]
+
+
+def test_statistics_off_are_tagged_with_the_reason(store: str) -> None:
+    log_comparison(_result(), experiment="few", tracking_uri=store)  # built without statistics
+    [run] = find_runs("few", tracking_uri=store)
+    assert run["metrics"]["statistics_enabled"] == 0.0 and run["tags"]["llmbench.statistics"] == "none"
+    assert "plots/intervals.png" not in run["artifacts"]
+
+
 def test_unknown_price_logs_no_cost_metric(store: str) -> None:
     log_comparison(_result(), experiment="prices", tracking_uri=store)
     [run] = find_runs("prices", tracking_uri=store)
