@@ -3,7 +3,10 @@
 Concurrency (a semaphore), the per-call timeout, retries (tenacity: only retryable errors, capped exponential
 backoff with jitter, ``Retry-After`` honoured, a budget of attempts and of total time) and cost live here once.
 A call that still fails becomes a failed :class:`ModelResult` carrying its error: it is counted, never dropped.
-Judge evaluators and the response cache are meant to reuse :class:`ModelRunner`.
+An answer with no content is such a failure (:class:`~llmbench.errors.EmptyResponse`); one cut by max_tokens is
+kept and flagged ``truncated``. With a :class:`~llmbench.store.RunJournal`, a pair already done in the run or
+an answer in the response cache is returned without a call, and every outcome is persisted as it completes.
+Judge evaluators reuse :class:`ModelRunner`, so they get all of this too.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from llmbench.errors import ProviderError, ProviderTimeout, RateLimitError
+from llmbench.errors import EmptyResponse, ProviderError, ProviderTimeout, RateLimitError
 from llmbench.pricing import cost_usd, resolve_price
 from llmbench.providers import Provider, create_provider
 from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
+
+if TYPE_CHECKING:
+    from llmbench.store.journal import RunJournal
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "ModelRunner", "RetryPolicy", "build_request"]
 
@@ -73,6 +80,7 @@ class ModelRunner:
 
     ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
     run's overall limit, the provider's slots). ``scorer``, when given, scores each answer as it arrives.
+    ``journal``, when given, answers from the run's store or the cache before calling, and records after.
     """
 
     def __init__(
@@ -85,6 +93,7 @@ class ModelRunner:
         on_result: Callable[[ModelResult], None] | None = None,
         scorer: Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]] | None = None,
         provider: Provider | None = None,
+        journal: RunJournal | None = None,
     ) -> None:
         self.config = config
         policy = policy or RetryPolicy()
@@ -97,6 +106,7 @@ class ModelRunner:
         self._scorer = scorer
         self._provider = provider or create_provider(config)
         self._price = resolve_price(config)
+        self._journal = journal if journal is not None and journal.active else None
         #: Outcomes by item id, filled as calls finish, so a cancelled run keeps what it finished.
         self.finished: dict[str, ModelResult] = {}
 
@@ -107,20 +117,41 @@ class ModelRunner:
     async def run(self, items: Sequence[DatasetItem]) -> list[ModelResult]:
         """Results in the order of ``items``."""
         try:
+            if self._journal is not None:
+                keys = {item.id: self.request_key(build_request(item)) for item in items}
+                await self._journal.prefetch(self.config.identifier, keys)
             await asyncio.gather(*(self.run_one(item) for item in items))
         finally:
             await self._provider.aclose()
+            if self._journal is not None:  # also when cancelled: what finished is committed before we return
+                self._journal.flush()
         return [self.finished[item.id] for item in items]
 
+    def request_key(self, request: GenerateRequest) -> str:
+        """The digest identifying this model's call with ``request`` (the cache and pair key)."""
+        from llmbench.store.keys import request_hash
+
+        return request_hash(self.config, request, simulated=self.simulated)
+
     async def run_one(self, item: DatasetItem) -> ModelResult:
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._semaphore)
-            for semaphore in self._shared:
-                await stack.enter_async_context(semaphore)
-            result = await self._call(item)
+        request = build_request(item)
+        key = self.request_key(request) if self._journal is not None else ""
+        recalled = await self._journal.recall(self.config.identifier, item, key) if self._journal else None
+        if recalled is None:
+            async with AsyncExitStack() as stack:
+                await stack.enter_async_context(self._semaphore)
+                for semaphore in self._shared:
+                    await stack.enter_async_context(semaphore)
+                result = await self._call(item, request)
+            if self._journal is not None:
+                self._journal.answered(self.config.provider, key, result)
+        else:
+            result = recalled.result
         if self._scorer is not None:  # scored while other calls are still in flight
             result = await self._scorer(result, item)
         self.finished[item.id] = result
+        if self._journal is not None and (recalled is None or recalled.source == "cache"):
+            self._journal.record(key, result)
         if self._on_result is not None:
             self._on_result(result)
         return result
@@ -145,8 +176,8 @@ class ModelRunner:
             task_type=item.task_type,
         )
 
-    async def _call(self, item: DatasetItem) -> ModelResult:
-        request = build_request(item)
+    async def _call(self, item: DatasetItem, request: GenerateRequest | None = None) -> ModelResult:
+        request = request or build_request(item)
         attempts = 0
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
@@ -164,14 +195,26 @@ class ModelRunner:
         return self._success(item, completion, attempts)
 
     async def _attempt(self, request: GenerateRequest) -> Completion:
-        """One try under the per-attempt deadline; latency and TTFT are measured by the provider itself."""
+        """One try under the per-attempt deadline; latency and TTFT are measured by the provider itself.
+
+        An answer with no content is an :class:`EmptyResponse`, for every provider alike: a well-formed reply
+        that says nothing must never pass for an answer (it would be scored and could be recommended).
+        """
         try:
             async with asyncio.timeout(self.policy.timeout_seconds):
-                return await self._provider.generate(request)
+                completion = await self._provider.generate(request)
         except TimeoutError as error:
             raise ProviderTimeout(
                 f"no answer within {self.policy.timeout_seconds:g} s", model=self.config.identifier
             ) from error
+        if not completion.text.strip():
+            raise EmptyResponse(
+                f"empty answer (finish reason {completion.finish_reason or 'not given'}, "
+                f"{completion.usage.output_tokens} output tokens)",
+                model=self.config.identifier,
+                finish_reason=completion.finish_reason,
+            )
+        return completion
 
     def _success(self, item: DatasetItem, completion: Completion, attempts: int) -> ModelResult:
         return ModelResult(
@@ -187,4 +230,5 @@ class ModelRunner:
             price_known=self._price is not None,
             simulated=completion.simulated,
             task_type=item.task_type,
+            truncated=completion.truncated,
         )

@@ -17,6 +17,7 @@ from llmbench.errors import InvalidWeights
 
 __all__ = [
     "DEFAULT_METRICS",
+    "TRUNCATION_REASONS",
     "ChatMessage",
     "ComparativeAnalysis",
     "ComparisonConfig",
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 DEFAULT_METRICS: tuple[str, ...] = ("faithfulness", "relevance", "coherence")
+#: Finish reasons meaning the answer was cut by the token budget: OpenAI and Ollama ``length``, Anthropic
+#: ``max_tokens``, OpenAI's ``model_context_window_exceeded``.
+TRUNCATION_REASONS: frozenset[str] = frozenset({"length", "max_tokens", "model_context_window_exceeded"})
 
 
 def _now() -> datetime:
@@ -214,6 +218,11 @@ class Completion(BaseModel):
     simulated: bool = False
     timings: dict[str, float] = Field(default_factory=dict, description="Provider-reported timings, e.g. Ollama's")
 
+    @property
+    def truncated(self) -> bool:
+        """Cut by max_tokens (or the context window) rather than finished by the model."""
+        return self.finish_reason in TRUNCATION_REASONS
+
 
 class EvalScore(BaseModel):
     """One evaluator's verdict on one response: a score in [0, 1] and how it was reached."""
@@ -245,6 +254,12 @@ class ModelResult(BaseModel):
     )
     simulated: bool = False
     task_type: TaskType | None = None
+    truncated: bool = Field(default=False, description="The answer was cut by max_tokens: kept, but incomplete")
+    cached: bool = Field(
+        default=False,
+        description="Served from the response cache: latency, usage and cost are those of the original call, "
+        "and that cost was not spent again",
+    )
 
 
 class ComponentScores(BaseModel):

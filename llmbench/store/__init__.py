@@ -1,0 +1,50 @@
+"""Durable runs: every outcome persisted as it completes, runs resumed, answers reused from a response cache.
+
+One database holds it all: SQLite under the llmbench home by default (``home_paths().store``), or PostgreSQL
+through ``[store] url`` so several workers share one run. :class:`RunStore` keeps run records and results,
+:class:`ResponseCache` successful answers by request digest, :class:`SlotRegistry` the holders of provider
+concurrency slots, and :class:`RunJournal` is what a :class:`~llmbench.execution.ModelRunner` consults.
+"""
+
+from llmbench.store.cache import (
+    DEFAULT_TTL_HOURS,
+    CacheStats,
+    ResponseCache,
+    Spend,
+    clear_cache,
+    open_cache,
+    spend_summary,
+)
+from llmbench.store.database import Database, close_database, default_store_url, open_database, redact_url
+from llmbench.store.journal import JournalCounts, Recalled, RunJournal
+from llmbench.store.keys import benchmark_key, dataset_hash, model_fingerprint, request_hash
+from llmbench.store.runs import RunRecord, RunSpec, RunStatus, RunStore, open_run_store
+from llmbench.store.schema import SCHEMA_VERSION
+
+__all__ = [
+    "DEFAULT_TTL_HOURS",
+    "SCHEMA_VERSION",
+    "CacheStats",
+    "Database",
+    "JournalCounts",
+    "Recalled",
+    "ResponseCache",
+    "RunJournal",
+    "RunRecord",
+    "RunSpec",
+    "RunStatus",
+    "RunStore",
+    "Spend",
+    "benchmark_key",
+    "clear_cache",
+    "close_database",
+    "dataset_hash",
+    "default_store_url",
+    "model_fingerprint",
+    "open_cache",
+    "open_database",
+    "open_run_store",
+    "redact_url",
+    "request_hash",
+    "spend_summary",
+]
