@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +31,9 @@ from llmbench.types import (
     RankingWeights,
     Recommendation,
 )
+
+if TYPE_CHECKING:
+    from llmbench.store import RunJournal, StoreSettings
 
 __all__ = [
     "ComparisonEngine",
@@ -63,13 +67,20 @@ async def execute_models(
     concurrency: int,
     timeout_seconds: float,
     metrics: list[str] | None = None,
+    journal: RunJournal | None = None,
 ) -> ExecutionOutcome:
-    """Run every model on every item; never raises for a failed call, only for an unusable setup."""
+    """Run every model on every item; never raises for a failed call, only for an unusable setup.
+
+    ``journal`` persists each outcome as it completes and answers from the run's store or the cache first.
+    """
     if not models:
         raise NoModels()
     semaphore = asyncio.Semaphore(concurrency)
     scorer = make_scorer(metrics) if metrics else None
-    runners = [ModelRunner(m, policy=policy, semaphore=semaphore, on_result=publish, scorer=scorer) for m in models]
+    runners = [
+        ModelRunner(m, policy=policy, semaphore=semaphore, on_result=publish, scorer=scorer, journal=journal)
+        for m in models
+    ]
     started = time.perf_counter()
     tasks = [asyncio.create_task(r.run(items)) for r in runners]
     done, pending = await asyncio.wait(tasks, timeout=timeout_seconds)
@@ -129,6 +140,7 @@ def assemble_result(
     metrics: list[str],
     incomplete_models: Sequence[str] = (),
     duration_ms: float = 0.0,
+    run_id: str | None = None,
 ) -> ComparisonResult:
     """Put the pieces of a comparison into the ComparisonResult users read."""
     return ComparisonResult(
@@ -146,20 +158,41 @@ def assemble_result(
         duration_ms=duration_ms,
         weights=weights,
         metrics=metrics,
+        run_id=run_id,
     )
 
 
 class ComparisonEngine:
-    """The whole comparison without Prefect: execute, evaluate, rank, analyse."""
+    """The whole comparison without Prefect: execute, evaluate, rank, analyse.
 
-    def __init__(self, config: ComparisonConfig, policy: RetryPolicy | None = None) -> None:
+    With ``store`` (:class:`~llmbench.store.StoreSettings`) each outcome is persisted in a run of the result
+    store as it completes, an unfinished run of the same benchmark is resumed, and cached answers are reused.
+    """
+
+    def __init__(
+        self, config: ComparisonConfig, policy: RetryPolicy | None = None, store: StoreSettings | None = None
+    ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy(timeout_seconds=config.model_timeout_seconds)
+        self.store = store
 
     async def compare(self, prompt: str, context: str | None = None, reference: str | None = None) -> ComparisonResult:
         return await self.run([single_item(prompt, context, reference)], name="comparison")
 
     async def run(self, items: Sequence[DatasetItem], name: str = "benchmark") -> ComparisonResult:
+        if self.store is None or not self.store.active:
+            return await self._run(items, name, None, None)
+        from llmbench.store import recording, run_spec
+
+        spec = run_spec(name, items, self.config.models, self.config.metrics)
+        async with recording(self.store, spec) as record:
+            run_id = record.run_id if record is not None else None
+            journal = await asyncio.to_thread(self.store.journal, run_id)
+            return await self._run(items, name, journal, run_id)
+
+    async def _run(
+        self, items: Sequence[DatasetItem], name: str, journal: RunJournal | None, run_id: str | None
+    ) -> ComparisonResult:
         outcome = await execute_models(
             self.config.models,
             items,
@@ -167,6 +200,7 @@ class ComparisonEngine:
             concurrency=self.config.concurrency_limit,
             timeout_seconds=self.config.timeout_seconds,
             metrics=self.config.metrics,
+            journal=journal,
         )
         check_outcome(outcome, self.config.timeout_seconds)
         scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.config.metrics)
@@ -182,4 +216,5 @@ class ComparisonEngine:
             metrics=self.config.metrics,
             incomplete_models=outcome.incomplete_models,
             duration_ms=outcome.duration_ms,
+            run_id=run_id,
         )

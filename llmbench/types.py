@@ -343,3 +343,4 @@ class ComparisonResult(BaseModel):
     duration_ms: float = 0.0
     weights: RankingWeights = Field(default_factory=RankingWeights)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    run_id: str | None = Field(default=None, description="Run id in the result store: what --resume takes")

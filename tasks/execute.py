@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from llmbench.evaluators import make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
+from llmbench.store import StoreSettings
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
 __all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_semaphore"]
@@ -67,14 +68,19 @@ async def execute_model(
     deadline: float,
     run_key: str,
     metrics: list[str],
+    store: StoreSettings | None = None,
+    run_id: str | None = None,
 ) -> list[ModelResult]:
     """Call ``model`` on every item; rows finished before ``deadline`` (epoch seconds) are always returned.
 
     The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
     run's model tasks share them (and the run's own ``concurrency_limit``) through in-process semaphores. Answers
-    are scored with ``metrics`` as they arrive, while slower calls are still in flight.
+    are scored with ``metrics`` as they arrive, while slower calls are still in flight. With ``store``, pairs
+    already done in run ``run_id`` and cached answers need no call, and each outcome is persisted as it
+    completes: a Prefect retry of this task resumes where the failed attempt stopped.
     """
     model = await _with_secret_block_key(model)
+    journal = await asyncio.to_thread(store.journal, run_id) if store is not None else None
     runner = ModelRunner(
         model,
         policy=policy,
@@ -82,6 +88,7 @@ async def execute_model(
         shared=(shared_semaphore(f"{run_key}:{model.provider}", provider_slots),),
         on_result=publish,
         scorer=make_scorer(metrics),
+        journal=journal,
     )
     remaining = max(0.0, deadline - time.time())
     try:

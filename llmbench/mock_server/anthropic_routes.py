@@ -162,8 +162,8 @@ async def _stream(request: web.Request, reply: Reply) -> web.StreamResponse:
         await response.write_eof()
         return response
     if reply.has_fault(FaultKind.EMPTY):  # a message with no content block at all
-        delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}}
-        await send("message_delta", {**delta, "usage": {"output_tokens": 0}})
+        delta: dict[str, Any] = {"stop_reason": "end_turn", "stop_sequence": None}
+        await send("message_delta", {"type": "message_delta", "delta": delta, "usage": {"output_tokens": 0}})
         await send("message_stop", {"type": "message_stop"})
         await response.write_eof()
         return response

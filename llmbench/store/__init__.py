@@ -18,8 +18,10 @@ from llmbench.store.cache import (
 from llmbench.store.database import Database, close_database, default_store_url, open_database, redact_url
 from llmbench.store.journal import JournalCounts, Recalled, RunJournal
 from llmbench.store.keys import benchmark_key, dataset_hash, model_fingerprint, request_hash
-from llmbench.store.runs import RunRecord, RunSpec, RunStatus, RunStore, open_run_store
+from llmbench.store.preflight import check_profiles_location, check_run_targets, write_json_atomic
+from llmbench.store.runs import RunRecord, RunSpec, RunStatus, RunStore, open_run_store, run_spec
 from llmbench.store.schema import SCHEMA_VERSION
+from llmbench.store.settings import StoreSettings, recording
 
 __all__ = [
     "DEFAULT_TTL_HOURS",
@@ -35,7 +37,10 @@ __all__ = [
     "RunStatus",
     "RunStore",
     "Spend",
+    "StoreSettings",
     "benchmark_key",
+    "check_profiles_location",
+    "check_run_targets",
     "clear_cache",
     "close_database",
     "dataset_hash",
@@ -44,7 +49,10 @@ __all__ = [
     "open_cache",
     "open_database",
     "open_run_store",
+    "recording",
     "redact_url",
     "request_hash",
+    "run_spec",
     "spend_summary",
+    "write_json_atomic",
 ]

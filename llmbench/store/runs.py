@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -19,11 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llmbench.errors import RunNotFound, StoreError
 from llmbench.store.database import Database, open_database
+from llmbench.store.keys import benchmark_key, dataset_hash, model_fingerprint
 from llmbench.store.schema import RESULTS, RUNS, insert_ignore
 from llmbench.store.writer import Write
-from llmbench.types import ModelResult
+from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
-__all__ = ["RunRecord", "RunSpec", "RunStatus", "RunStore", "open_run_store"]
+__all__ = ["RunRecord", "RunSpec", "RunStatus", "RunStore", "open_run_store", "run_spec"]
 
 
 class RunStatus(StrEnum):
@@ -47,6 +49,25 @@ class RunSpec(BaseModel):
     @property
     def n_pairs(self) -> int:
         return self.n_items * len(self.models)
+
+
+def run_spec(
+    name: str,
+    items: Sequence[DatasetItem],
+    models: Sequence[ModelConfig],
+    metrics: Sequence[str],
+    settings: dict[str, Any] | None = None,
+) -> RunSpec:
+    """The spec of a benchmark, with its key; ``settings`` must hold nothing secret (e.g. ``run_params``)."""
+    return RunSpec(
+        name=name,
+        benchmark_key=benchmark_key(name, items, models, metrics),
+        dataset_hash=dataset_hash(items),
+        n_items=len(items),
+        models=[model_fingerprint(m) for m in models],
+        metrics=list(metrics),
+        settings=dict(settings or {}),
+    )
 
 
 class RunRecord(BaseModel):

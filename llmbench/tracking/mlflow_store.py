@@ -11,11 +11,9 @@ Metric names use a model key: the identifier with anything but letters, digits, 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,6 +24,8 @@ from mlflow.exceptions import MlflowException
 from llmbench.report import item_rows, render_markdown
 from llmbench.tracking.plots import pairwise_quality_figure, quality_vs_cost_figure
 from llmbench.tracking.secrets import scrub_secrets, secret_values
+from llmbench.tracking.uri import default_tracking_uri
+from llmbench.tracking.uri import sqlite_dir as _sqlite_dir
 from llmbench.types import ComparisonResult
 
 __all__ = ["default_tracking_uri", "find_runs", "log_comparison", "log_profiles", "model_keys"]
@@ -35,25 +35,6 @@ _TAG_LIMIT = 8000
 _NOTE_LIMIT = 4000
 # log_batch limits per request.
 _BATCH_METRICS, _BATCH_PARAMS, _BATCH_TAGS = 1000, 100, 100
-
-
-def default_tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else an SQLite store in ``$LLMBENCH_HOME`` or the working directory."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    home = Path(os.environ.get("LLMBENCH_HOME") or Path.cwd()).resolve()
-    return f"sqlite:///{home / 'mlflow.db'}"  # absolute path: the leading "/" makes four slashes
-
-
-def _sqlite_dir(uri: str) -> Path | None:
-    """Directory of a local SQLite store, None for in-memory or remote stores."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri[len("sqlite:///") :].split("?", 1)[0]
-    if not path or path == ":memory:":
-        return None
-    return (Path.cwd() / path).resolve().parent  # an absolute path ignores Path.cwd()
 
 
 def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
