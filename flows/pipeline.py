@@ -7,10 +7,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from prefect import get_run_logger
-from prefect.concurrency.asyncio import concurrency
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
@@ -19,8 +18,8 @@ from llmbench.runs import RunSettings
 from llmbench.store import recording, run_spec
 from llmbench.types import ComparisonResult, DatasetItem, ModelConfig, ModelResult
 from tasks.evaluate import evaluate
-from tasks.execute import execute_model, provider_limit_name, release_semaphores
-from tasks.limits import ensure_provider_limits
+from tasks.execute import execute_model, release_semaphores
+from tasks.limits import ensure_provider_limits, hold_provider_slots
 from tasks.log import mark_mlflow_failed
 from tasks.rank import analyze_results, rank
 
@@ -113,12 +112,18 @@ async def write_records(
 async def _execute_all(settings: RunSettings, items: list[DatasetItem], run_id: str | None) -> ExecutionOutcome:
     limits = await ensure_provider_limits([m.provider for m in settings.models], settings.provider_limits)
     slots = _provider_slots(settings, len(items), limits)
-    async with AsyncExitStack() as held:
-        # One acquisition per provider per run, not one per model task: concurrent acquisitions of one limit
-        # collide in the server's database (SQLite answers "database is locked", the client retries after ~2 s);
-        # measured 5.6 s vs 0.7 s for 10 models of 200 ms.
-        for provider, occupy in sorted(slots.items()):
-            await held.enter_async_context(concurrency(provider_limit_name(provider), occupy=occupy, strict=True))
+    registry = await asyncio.to_thread(settings.store.slot_registry)
+    # One lease per provider per run, not one per model task or call: concurrent acquisitions of one limit
+    # collide in the server's database (SQLite answers "database is locked", the client retries after ~2 s);
+    # measured 5.6 s vs 0.7 s for 10 models of 200 ms. The lease is short and renewed, and recorded so that a
+    # killed run's slots are freed by the next one (tasks/limits.py).
+    async with hold_provider_slots(
+        slots,
+        registry,
+        lease_seconds=settings.slot_lease_seconds,
+        wait_seconds=settings.slot_wait_seconds,
+        run_id=run_id,
+    ):
         return await _execute_holding(settings, items, slots, run_id)
 
 

@@ -16,6 +16,7 @@ from llmbench.store.cache import (
     spend_summary,
 )
 from llmbench.store.database import Database, close_database, default_store_url, open_database, redact_url
+from llmbench.store.holders import LimitStatus, SlotHolder, SlotRegistry, open_slot_registry, process_alive
 from llmbench.store.journal import JournalCounts, Recalled, RunJournal
 from llmbench.store.keys import benchmark_key, dataset_hash, model_fingerprint, request_hash
 from llmbench.store.preflight import check_profiles_location, check_run_targets, write_json_atomic
@@ -29,6 +30,7 @@ __all__ = [
     "CacheStats",
     "Database",
     "JournalCounts",
+    "LimitStatus",
     "Recalled",
     "ResponseCache",
     "RunJournal",
@@ -36,6 +38,8 @@ __all__ = [
     "RunSpec",
     "RunStatus",
     "RunStore",
+    "SlotHolder",
+    "SlotRegistry",
     "Spend",
     "StoreSettings",
     "benchmark_key",
@@ -49,6 +53,8 @@ __all__ = [
     "open_cache",
     "open_database",
     "open_run_store",
+    "open_slot_registry",
+    "process_alive",
     "recording",
     "redact_url",
     "request_hash",

@@ -42,13 +42,13 @@ def check_profiles_location(location: str) -> None:
 
 
 def check_run_targets(config: LLMBenchConfig, *, profiles: bool = False, tracking: bool = False) -> None:
-    """Open the result store (when persisting or caching), the profile store and the tracking store.
+    """Open the result store (always: it also records who holds provider slots), the profile store and the
+    tracking store.
 
     Each failure is one line naming the key or URL: :class:`~llmbench.errors.StoreError`,
     :class:`~llmbench.errors.ProfileStoreError` or :class:`~llmbench.errors.ConfigError`.
     """
-    if config.store.enabled or config.cache.enabled:
-        open_database(config.store_url())
+    open_database(config.store_url())
     if profiles:
         try:
             check_profiles_location(config.profiles_location())

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from llmbench.errors import StoreError
 from llmbench.store.cache import DEFAULT_TTL_HOURS, ResponseCache
 from llmbench.store.database import open_database
+from llmbench.store.holders import SlotRegistry
 from llmbench.store.journal import RunJournal
 from llmbench.store.runs import RunRecord, RunSpec, RunStatus, RunStore
 
@@ -51,6 +52,10 @@ class StoreSettings(BaseModel):
 
     def response_cache(self) -> ResponseCache | None:
         return ResponseCache(open_database(self._url()), self.cache_ttl_hours) if self.cache else None
+
+    def slot_registry(self) -> SlotRegistry:
+        """Holders of provider slots are recorded in the same database, whether or not results are persisted."""
+        return SlotRegistry(open_database(self._url()))
 
     def begin_run(self, spec: RunSpec) -> RunRecord | None:
         """The run record to persist into (resumed when unfinished), or None when persisting is off."""
