@@ -63,7 +63,7 @@ def test_an_unusable_tracking_uri_fails_before_any_call(tmp_path: Path, monkeypa
     with pytest.raises(ConfigError, match="is not an SQLite database"):
         check_run_targets(_config(tmp_path), tracking=True)  # type: ignore[arg-type]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
-    with pytest.raises(ConfigError, match="tracking server http://127.0.0.1:1 .* is not reachable"):
+    with pytest.raises(ConfigError, match=r"tracking server http://127\.0\.0\.1:1 .* is not reachable"):
         check_run_targets(_config(tmp_path), tracking=True)  # type: ignore[arg-type]
     close_database(f"sqlite:///{tmp_path}/store.db")
 
