@@ -107,6 +107,7 @@ class ModelRunner:
         self._provider = provider or create_provider(config)
         self._price = resolve_price(config)
         self._journal = journal if journal is not None and journal.active else None
+        self._keys: dict[str, str] = {}  # item id -> request digest, computed once per item
         #: Outcomes by item id, filled as calls finish, so a cancelled run keeps what it finished.
         self.finished: dict[str, ModelResult] = {}
 
@@ -118,8 +119,9 @@ class ModelRunner:
         """Results in the order of ``items``."""
         try:
             if self._journal is not None:
-                keys = {item.id: self.request_key(build_request(item)) for item in items}
-                await self._journal.prefetch(self.config.identifier, keys)
+                for item in items:
+                    self._keys[item.id] = self.request_key(build_request(item))
+                await self._journal.prefetch(self.config.identifier, {i.id: self._keys[i.id] for i in items})
             await asyncio.gather(*(self.run_one(item) for item in items))
         finally:
             await self._provider.aclose()
@@ -135,7 +137,9 @@ class ModelRunner:
 
     async def run_one(self, item: DatasetItem) -> ModelResult:
         request = build_request(item)
-        key = self.request_key(request) if self._journal is not None else ""
+        key = ""
+        if self._journal is not None:
+            key = self._keys.get(item.id) or self.request_key(request)
         recalled = await self._journal.recall(self.config.identifier, item, key) if self._journal else None
         if recalled is None:
             async with AsyncExitStack() as stack:

@@ -107,8 +107,7 @@ class ResponseCache:
         """Queue a success for the writer thread (failures and already cached rows are ignored)."""
         if not result.success or result.cached:
             return
-        clean = result.model_copy(update={"scores": {}, "score_details": {}, "evaluated": []})
-        data = clean.model_dump_json()
+        data = result.model_dump_json(exclude={"scores", "score_details", "evaluated"})
         row = {
             "request_hash": request_hash,
             "provider": provider,

@@ -1,11 +1,11 @@
 """Writing rows from a background thread, in batches, so persisting a result never waits on the database.
 
 A call that completes hands its row to :meth:`BatchWriter.put` (a queue append, microseconds) and goes on; the
-thread commits whatever arrived within ``interval_s`` in one transaction. :meth:`flush` waits until everything
+thread commits whatever arrived within ``interval_s`` (20 ms) in one transaction. :meth:`flush` waits until everything
 put before it is committed: runners flush when they finish and when they are cancelled.
 
 What a ``kill -9`` can lose: the rows queued but not yet committed, i.e. calls that completed within the last
-batch interval (a few milliseconds) or while a commit was in progress. Those pairs are simply called again on
+batch interval (20 ms) or while a commit was in progress. Those pairs are simply called again on
 resume. Committed rows survive: SQLite runs in WAL mode with ``synchronous=NORMAL``, durable against a crash of
 the process (a power loss may roll back the last transactions); PostgreSQL commits are durable.
 """
@@ -29,7 +29,7 @@ from llmbench.errors import StoreError
 
 __all__ = ["DEFAULT_INTERVAL_S", "BatchWriter", "Write"]
 
-DEFAULT_INTERVAL_S = 0.005
+DEFAULT_INTERVAL_S = 0.02
 _MAX_BATCH = 1000
 _COMMIT_ATTEMPTS = 4
 _FLUSH_TIMEOUT_S = 60.0
@@ -70,7 +70,8 @@ class BatchWriter:
         """Queue rows for the next commit; never blocks on the database."""
         if self._closed:
             raise StoreError(f"result store {self._location} is closed")
-        self._start()
+        if self._thread is None or not self._thread.is_alive():
+            self._start()
         self._queue.put(write)
 
     def flush(self, timeout: float = _FLUSH_TIMEOUT_S) -> None:
@@ -114,24 +115,28 @@ class BatchWriter:
                 marker.done.set()
 
     def _collect(self, first: Write | _Flush) -> tuple[list[Write], list[_Flush]]:
-        """Everything arriving within the batch interval after ``first`` (a flush marker ends the batch)."""
-        batch: list[Write] = []
+        """``first`` and everything queued within the batch interval after it (a flush marker ends the batch).
+
+        The thread sleeps through the interval instead of waking for every row: the event loop running the
+        calls shares the GIL with it, so one wake-up per batch keeps the loop responsive.
+        """
+        if isinstance(first, _Flush):
+            return [], [first]
+        batch: list[Write] = [first]
         markers: list[_Flush] = []
-        item: Write | _Flush | None = first
-        deadline = time.monotonic() + self._interval
-        while item is not None:
+        time.sleep(self._interval)
+        while len(batch) < _MAX_BATCH:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:  # close() arrived mid-batch: put it back for the loop
+                self._queue.put(None)
+                break
             if isinstance(item, _Flush):
                 markers.append(item)
                 break
             batch.append(item)
-            if len(batch) >= _MAX_BATCH:
-                break
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-        if item is None and not markers:  # close() arrived mid-batch: put it back for the loop
-            self._queue.put(None)
         return batch, markers
 
     def _commit(self, batch: list[Write]) -> None:

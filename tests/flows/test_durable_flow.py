@@ -88,7 +88,7 @@ def test_an_unusable_profiles_path_fails_before_any_call(workspace: Path) -> Non
     (workspace / "profiles-dir").mkdir()
     write_config(workspace, MODELS_TOML + f'\n[orchestration]\nprofiles_path = "{workspace}/profiles-dir"\n')
     sim_stats().reset()
-    with pytest.raises(ConfigError, match="profiles_path = .*is a directory"):
+    with pytest.raises(ConfigError, match=r"profiles_path = .*is a directory"):
         asyncio.run(benchmark_models(_request(models=["quick"])))
     assert sim_stats().calls == 0
     assert find_runs("llmbench-benchmark", tracking_uri=f"sqlite:///{workspace}/mlflow.db") == []
