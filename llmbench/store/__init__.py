@@ -6,15 +6,8 @@ through ``[store] url`` so several workers share one run. :class:`RunStore` keep
 concurrency slots, and :class:`RunJournal` is what a :class:`~llmbench.execution.ModelRunner` consults.
 """
 
-from llmbench.store.cache import (
-    DEFAULT_TTL_HOURS,
-    CacheStats,
-    ResponseCache,
-    Spend,
-    clear_cache,
-    open_cache,
-    spend_summary,
-)
+from llmbench.pricing import Spend, spend_summary
+from llmbench.store.cache import DEFAULT_TTL_HOURS, CacheStats, ResponseCache, clear_cache, open_cache
 from llmbench.store.database import Database, close_database, default_store_url, open_database, redact_url
 from llmbench.store.holders import LimitStatus, SlotHolder, SlotRegistry, open_slot_registry, process_alive
 from llmbench.store.journal import JournalCounts, Recalled, RunJournal

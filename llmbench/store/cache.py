@@ -3,13 +3,13 @@
 Only successes are cached: an error may not happen again, and a cached failure would hide a fixed endpoint. A
 cached row is marked ``cached=True`` and keeps the latency, usage and cost of the original call; its cost is the
 price of that answer (so rankings compare like with like) but it was not spent again: reports show it apart as
-"cached, not spent" (see :func:`spend_summary`), never as a cost of $0.
+"cached, not spent" (see :func:`llmbench.pricing.spend_summary`), never as a cost of $0.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, or_, select
@@ -25,10 +25,8 @@ __all__ = [
     "DEFAULT_TTL_HOURS",
     "CacheStats",
     "ResponseCache",
-    "Spend",
     "clear_cache",
     "open_cache",
-    "spend_summary",
 ]
 
 DEFAULT_TTL_HOURS = 168.0  # a week: long enough to resume or rerun, short enough that models drift out
@@ -47,30 +45,6 @@ class CacheStats(BaseModel):
     last_run_id: str | None = None
     last_run_hits: int = 0
     last_run_misses: int = 0
-
-
-class Spend(BaseModel):
-    """Money of a set of rows: spent on calls made, and the original cost of answers served from the cache."""
-
-    spent_usd: float | None = Field(description="None when a row that cost money has an unknown price")
-    cached_usd: float | None = Field(description="Original cost of cached answers: not spent again")
-    n_cached: int
-    n_called: int
-
-
-def spend_summary(results: Iterable[ModelResult]) -> Spend:
-    """Spent vs served from cache; an unknown price makes the total unknown, never $0."""
-    spent: float | None = 0.0
-    cached: float | None = 0.0
-    n_cached = n_called = 0
-    for row in results:
-        if row.cached:
-            n_cached += 1
-            cached = None if cached is None or row.cost_usd is None else cached + row.cost_usd
-        elif row.success:
-            n_called += 1
-            spent = None if spent is None or row.cost_usd is None else spent + row.cost_usd
-    return Spend(spent_usd=spent, cached_usd=cached, n_cached=n_cached, n_called=n_called)
 
 
 class ResponseCache:

@@ -21,6 +21,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
+from llmbench.pricing import spend_summary
 from llmbench.report import item_rows, render_markdown
 from llmbench.tracking.plots import pairwise_quality_figure, quality_vs_cost_figure
 from llmbench.tracking.secrets import scrub_secrets, secret_values
@@ -128,8 +129,13 @@ def _comparison_values(
         "n_models": len(result.models),
         "n_items": len(result.items) or len({r.item_id for r in result.results}),
         "n_failed_calls": sum(not r.success for r in result.results),
+        "n_truncated": sum(r.truncated for r in result.results),
         "duration_ms": result.duration_ms,
     }
+    spend = spend_summary(result.results)
+    if spend.n_cached:  # cached answers were not paid again: their original cost is a separate line
+        values |= {"n_cached": spend.n_cached, "cost_cached_usd": spend.cached_usd}
+    values["cost_spent_usd"] = spend.spent_usd
     if result.analysis is not None:
         values["mean_agreement"] = result.analysis.mean_agreement
     tags: dict[str, str] = {}
@@ -221,6 +227,7 @@ def log_comparison(
             "llmbench.complete": str(result.complete).lower(),
             "llmbench.simulated": str(any(r.simulated for r in result.results)).lower(),
             "llmbench.comparison_id": result.comparison_id,
+            **({"llmbench.run_id": result.run_id} if result.run_id else {}),
             "mlflow.note.content": _note(result),
             **model_tags,
             **(tags or {}),
