@@ -75,6 +75,19 @@ class _WaitRetryAfterOrBackoff:
         return float(self._backoff(state))
 
 
+async def _all_or_cancel(calls: Sequence[Awaitable[ModelResult]]) -> None:
+    """Await every call; if one raises (a bug: provider errors become rows), cancel the others before the
+    provider is closed under them, so no call in flight is recorded as a bogus network failure."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 class ModelRunner:
     """Runs one model over items, recording each outcome.
 
@@ -122,7 +135,7 @@ class ModelRunner:
                 for item in items:
                     self._keys[item.id] = self.request_key(build_request(item))
                 await self._journal.prefetch(self.config.identifier, {i.id: self._keys[i.id] for i in items})
-            await asyncio.gather(*(self.run_one(item) for item in items))
+            await _all_or_cancel([self.run_one(item) for item in items])
         finally:
             await self._provider.aclose()
             if self._journal is not None:  # also when cancelled: what finished is committed before we return

@@ -92,3 +92,32 @@ def test_an_unusable_profiles_path_fails_before_any_call(workspace: Path) -> Non
         asyncio.run(benchmark_models(_request(models=["quick"])))
     assert sim_stats().calls == 0
     assert find_runs("llmbench-benchmark", tracking_uri=f"sqlite:///{workspace}/mlflow.db") == []
+
+
+def test_a_prefect_retry_of_execute_model_resumes_from_the_store(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task fails once mid-way (here: scoring its 4th answer); Prefect's retry calls only what is missing."""
+    import tasks.execute
+
+    write_config(workspace, MODELS_TOML)
+    real = tasks.execute.make_scorer
+    scored: list[str] = []
+
+    def failing_once(metrics: list[str]):
+        score = real(metrics)
+
+        async def scorer(result, item):
+            scored.append(result.model)
+            if result.model == "sim/quick" and scored.count("sim/quick") == 4:
+                raise RuntimeError("the scorer crashed once")
+            return await score(result, item)
+
+        return scorer
+
+    monkeypatch.setattr(tasks.execute, "make_scorer", failing_once)
+    monkeypatch.setattr(tasks.execute.execute_model, "retry_delay_seconds", [0, 0])
+    sim_stats().reset()
+    result = asyncio.run(benchmark_models(_request(models=["quick"], concurrency=1, update_profiles=False)))
+    assert result.complete and all(r.success for r in result.results) and len(result.results) == 6
+    assert sim_stats().calls == 6 + 1  # only the answer whose scoring crashed was asked again
