@@ -144,7 +144,9 @@ class RunStore:
         except SQLAlchemyError as error:
             raise StoreError(f"result store {self.location}: cannot read run {run_id}: {error}") from error
         if row is None:
-            raise RunNotFound(f"no run {run_id!r} in the result store {self.location}; see `llmbench runs`")
+            raise RunNotFound(
+                f"no run {run_id!r} in the result store {self.location}; a run id is printed in its report"
+            )
         return _record(row)
 
     def list_runs(self, limit: int = 20) -> list[RunRecord]:
