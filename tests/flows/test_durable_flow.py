@@ -121,3 +121,22 @@ def test_a_prefect_retry_of_execute_model_resumes_from_the_store(
     result = asyncio.run(benchmark_models(_request(models=["quick"], concurrency=1, update_profiles=False)))
     assert result.complete and all(r.success for r in result.results) and len(result.results) == 6
     assert sim_stats().calls == 6 + 1  # only the answer whose scoring crashed was asked again
+
+
+def test_four_benchmarks_at_once_all_finish_and_all_their_profiles_arrive(workspace: Path) -> None:
+    toml = "".join(
+        f'[models.c{i}]\nprovider = "sim"\nmodel = "c{i}"\nsimulation = {{ quality = 0.8, latency_ms = 15 }}\n'
+        for i in range(4)
+    )
+    write_config(workspace, toml)
+
+    async def four() -> list:
+        return await asyncio.gather(*(benchmark_models(_request(models=[f"c{i}"], concurrency=3)) for i in range(4)))
+
+    results = asyncio.run(four())
+    assert all(r.complete and len(r.results) == 6 for r in results)
+    assert len({r.run_id for r in results}) == 4
+    assert set(_profiles(workspace)) == {f"sim/c{i}" for i in range(4)}
+    store = open_run_store(f"sqlite:///{workspace}/store.db")
+    assert all(store.get_run(r.run_id).status is RunStatus.COMPLETE for r in results)
+    close_database(f"sqlite:///{workspace}/store.db")
