@@ -183,3 +183,9 @@ def test_run_spec_shows_models_and_settings_without_secrets() -> None:
     data = json.loads(spec.model_dump_json())
     assert data["models"][0]["header_names"] == ["Authorization"] and "Bearer abc" not in spec.model_dump_json()
     assert data["settings"] == {"concurrency": 3} and spec.n_pairs == 12
+
+
+def test_the_store_package_exports_what_it_claims() -> None:
+    import llmbench.store
+
+    assert [name for name in llmbench.store.__all__ if not hasattr(llmbench.store, name)] == []
