@@ -12,6 +12,7 @@ Judge evaluators reuse :class:`ModelRunner`, so they get all of this too.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from llmbench.errors import EmptyResponse, ProviderError, ProviderTimeout, RateLimitError
+from llmbench.errors import EmptyResponse, ProviderError, ProviderTimeout, RateLimitError, StoreError
 from llmbench.pricing import cost_usd, resolve_price
 from llmbench.providers import Provider, create_provider
 from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
@@ -136,11 +137,23 @@ class ModelRunner:
                     self._keys[item.id] = self.request_key(build_request(item))
                 await self._journal.prefetch(self.config.identifier, {i.id: self._keys[i.id] for i in items})
             await _all_or_cancel([self.run_one(item) for item in items])
-        finally:
-            await self._provider.aclose()
-            if self._journal is not None:  # also when cancelled: what finished is committed before we return
-                self._journal.flush()
+        except BaseException:
+            await self._close(quiet=True)  # a store error must not hide why the run stopped
+            raise
+        await self._close()
         return [self.finished[item.id] for item in items]
+
+    async def _close(self, *, quiet: bool = False) -> None:
+        """Close the provider and commit what finished (also when cancelled, before the caller sees it end)."""
+        await self._provider.aclose()
+        if self._journal is None:
+            return
+        try:
+            self._journal.flush()
+        except StoreError as error:
+            if not quiet:
+                raise
+            logging.getLogger(__name__).error("%s", error)
 
     def request_key(self, request: GenerateRequest) -> str:
         """The digest identifying this model's call with ``request`` (the cache and pair key)."""
