@@ -189,3 +189,14 @@ def test_the_store_package_exports_what_it_claims() -> None:
     import llmbench.store
 
     assert [name for name in llmbench.store.__all__ if not hasattr(llmbench.store, name)] == []
+
+
+def test_a_failed_write_is_reported_when_the_runner_ends(url: str) -> None:
+    store = open_run_store(url)
+    record = store.begin_run(run_spec("facts", ITEMS, [_model()], []))
+    with store.db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE llmbench_results"))  # the database lost the table under the run
+    runner = ModelRunner(_model(), journal=RunJournal(store, record.run_id))
+    with pytest.raises(StoreError, match="a write failed"):
+        asyncio.run(runner.run(ITEMS[:3]))
+    assert len(runner.finished) == 3  # the answers themselves are still there for the caller
