@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llmbench.errors import StoreError
 from llmbench.store.database import Database, open_database
-from llmbench.store.schema import CACHE, RESULTS, RUNS, upsert
+from llmbench.store.schema import CACHE, RESULTS, RUNS, describe, upsert
 from llmbench.store.writer import Write
 from llmbench.types import DatasetItem, ModelResult
 
@@ -74,7 +74,7 @@ class ResponseCache:
                     )
                     found.update((key, ModelResult.model_validate_json(data)) for key, data in conn.execute(query))
         except SQLAlchemyError as error:
-            raise StoreError(f"response cache {self.location}: cannot read: {error}") from error
+            raise StoreError(f"response cache {self.location}: cannot read: {describe(error)}") from error
         return found
 
     def put(self, request_hash: str, provider: str, result: ModelResult) -> None:
@@ -113,7 +113,7 @@ class ResponseCache:
                     for cached, count in conn.execute(of_run.group_by(RESULTS.c.cached)):
                         hits, misses = (hits + count, misses) if cached else (hits, misses + count)
         except SQLAlchemyError as error:
-            raise StoreError(f"response cache {self.location}: cannot read: {error}") from error
+            raise StoreError(f"response cache {self.location}: cannot read: {describe(error)}") from error
         return CacheStats(
             location=self.location,
             entries=int(entries),
@@ -138,7 +138,7 @@ class ResponseCache:
             with self.db.engine.begin() as conn:
                 return int(conn.execute(stmt).rowcount or 0)
         except SQLAlchemyError as error:
-            raise StoreError(f"response cache {self.location}: cannot clear: {error}") from error
+            raise StoreError(f"response cache {self.location}: cannot clear: {describe(error)}") from error
 
 
 def open_cache(url: str | None = None, ttl_hours: float = DEFAULT_TTL_HOURS) -> ResponseCache:

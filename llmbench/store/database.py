@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from llmbench.errors import StoreError
 from llmbench.home import home_paths
-from llmbench.store.schema import ensure_schema
+from llmbench.store.schema import describe, ensure_schema
 from llmbench.store.writer import BatchWriter
 
 __all__ = ["BUSY_TIMEOUT_S", "Database", "close_database", "default_store_url", "open_database", "redact_url"]
@@ -71,7 +71,7 @@ class Database:
         try:
             engine = create_engine(self.url, **kwargs)
         except (ArgumentError, NoSuchModuleError, ImportError) as error:
-            raise StoreError(f"cannot open result store {self.location}: {error}") from error
+            raise StoreError(f"cannot open result store {self.location}: {describe(error)}") from error
         if sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine

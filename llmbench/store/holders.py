@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llmbench.errors import StoreError
 from llmbench.store.database import Database, open_database
-from llmbench.store.schema import HOLDERS, insert_ignore
+from llmbench.store.schema import HOLDERS, describe, insert_ignore
 
 __all__ = ["LimitStatus", "SlotHolder", "SlotRegistry", "open_slot_registry", "process_alive"]
 
@@ -107,7 +107,7 @@ class SlotRegistry:
             with self.db.engine.connect() as conn:
                 return [SlotHolder.model_validate(dict(row)) for row in conn.execute(query).mappings()]
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot read slot holders: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot read slot holders: {describe(error)}") from error
 
     def _write(self, stmt: object, rows: list[dict[str, object]] | None = None) -> int:
         try:
@@ -115,7 +115,7 @@ class SlotRegistry:
                 result = conn.execute(stmt, rows) if rows is not None else conn.execute(stmt)  # type: ignore[call-overload]
                 return int(result.rowcount or 0)
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot record slot holders: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot record slot holders: {describe(error)}") from error
 
 
 def open_slot_registry(url: str | None = None) -> SlotRegistry:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from llmbench.errors import RunNotFound, StoreError
 from llmbench.store.database import Database, open_database
 from llmbench.store.keys import benchmark_key, dataset_hash, model_fingerprint
-from llmbench.store.schema import RESULTS, RUNS, insert_ignore
+from llmbench.store.schema import RESULTS, RUNS, describe, insert_ignore
 from llmbench.store.writer import Write
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
@@ -119,7 +119,7 @@ class RunStore:
                         .values(status=RunStatus.RUNNING.value, updated_at=now)
                     )
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot record run {run_id}: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot record run {run_id}: {describe(error)}") from error
         record = self.get_run(run_id)
         return record.model_copy(update={"resumed": not created})
 
@@ -142,7 +142,7 @@ class RunStore:
             with self.db.engine.connect() as conn:
                 row = conn.execute(select(RUNS).where(RUNS.c.run_id == run_id)).mappings().first()
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {describe(error)}") from error
         if row is None:
             raise RunNotFound(
                 f"no run {run_id!r} in the result store {self.location}; a run id is printed in its report"
@@ -156,7 +156,7 @@ class RunStore:
             with self.db.engine.connect() as conn:
                 return [_record(row) for row in conn.execute(query).mappings()]
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot list runs: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot list runs: {describe(error)}") from error
 
     def set_status(self, run_id: str, status: RunStatus) -> None:
         """A blind write of one run's status (last writer wins; no shared row is read to be written back)."""
@@ -167,7 +167,7 @@ class RunStore:
                     update(RUNS).where(RUNS.c.run_id == run_id).values(status=status.value, updated_at=time.time())
                 )
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot update run {run_id}: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot update run {run_id}: {describe(error)}") from error
 
     def finish_run(self, run_id: str, *, failed: bool = False, interrupted: bool = False) -> RunStatus:
         """Record how a run ended: complete only when every pair of it is stored, else interrupted or failed."""
@@ -208,7 +208,7 @@ class RunStore:
             with self.db.engine.connect() as conn:
                 rows = conn.execute(query).all()
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {describe(error)}") from error
         return {(item, key): ModelResult.model_validate_json(data) for item, key, data in rows}
 
     def run_results(self, run_id: str) -> list[ModelResult]:
@@ -218,7 +218,7 @@ class RunStore:
             with self.db.engine.connect() as conn:
                 return [ModelResult.model_validate_json(data) for (data,) in conn.execute(query)]
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot read run {run_id}: {describe(error)}") from error
 
     def count_results(self, run_id: str) -> int:
         return self._count(select(func.count()).select_from(RESULTS).where(RESULTS.c.run_id == run_id))
@@ -228,7 +228,7 @@ class RunStore:
             with self.db.engine.connect() as conn:
                 return int(conn.execute(query).scalar_one())
         except SQLAlchemyError as error:
-            raise StoreError(f"result store {self.location}: cannot read: {error}") from error
+            raise StoreError(f"result store {self.location}: cannot read: {describe(error)}") from error
 
     def flush(self) -> None:
         """Wait until every queued result is committed."""

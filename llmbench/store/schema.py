@@ -34,6 +34,7 @@ __all__ = [
     "RESULTS",
     "RUNS",
     "SCHEMA_VERSION",
+    "describe",
     "ensure_schema",
     "insert_ignore",
     "upsert",
@@ -136,7 +137,7 @@ def ensure_schema(engine: Engine, location: str) -> None:
             conn.execute(insert_ignore(engine, META, ["key"]), [{"key": _SCHEMA_KEY, "value": str(SCHEMA_VERSION)}])
             stored = conn.execute(select(META.c.value).where(META.c.key == _SCHEMA_KEY)).scalar_one()
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open result store {location}: {_first_line(error)}") from error
+        raise StoreError(f"cannot open result store {location}: {describe(error)}") from error
     if not stored.isdigit() or int(stored) > SCHEMA_VERSION:
         raise StoreError(
             f"result store {location} has schema version {stored}, newer than this llmbench understands "
@@ -144,6 +145,7 @@ def ensure_schema(engine: Engine, location: str) -> None:
         )
 
 
-def _first_line(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
+    """The first line of a database error (SQLAlchemy appends the statement and a link on further lines)."""
     text = str(getattr(error, "orig", None) or error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from llmbench.errors import StoreError
+from llmbench.store.schema import describe
 
 __all__ = ["DEFAULT_INTERVAL_S", "BatchWriter", "Write"]
 
@@ -84,7 +85,7 @@ class BatchWriter:
         with self._lock:
             error, self._error = self._error, None
         if error is not None:
-            raise StoreError(f"result store {self._location}: a write failed: {error}") from error
+            raise StoreError(f"result store {self._location}: a write failed: {describe(error)}") from error
 
     def close(self) -> None:
         if self._closed:

@@ -194,9 +194,12 @@ def test_the_store_package_exports_what_it_claims() -> None:
 def test_a_failed_write_is_reported_when_the_runner_ends(url: str) -> None:
     store = open_run_store(url)
     record = store.begin_run(run_spec("facts", ITEMS, [_model()], []))
-    with store.db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE llmbench_results"))  # the database lost the table under the run
+    with store.db.engine.begin() as conn:  # every insert of a result now fails, as on a full disk
+        conn.execute(
+            text("CREATE TRIGGER refuse BEFORE INSERT ON llmbench_results BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        )
     runner = ModelRunner(_model(), journal=RunJournal(store, record.run_id))
-    with pytest.raises(StoreError, match="a write failed"):
+    with pytest.raises(StoreError, match=r"a write failed: .*disk full") as info:
         asyncio.run(runner.run(ITEMS[:3]))
+    assert "\n" not in str(info.value)
     assert len(runner.finished) == 3  # the answers themselves are still there for the caller
