@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from flows.pipeline import run_params, run_pipeline
+from flows.pipeline import recorded_run, run_params, run_pipeline, write_records
 from llmbench.config import load_config
 from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
+from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
 from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
 from tasks.profiles import update_profiles
@@ -21,26 +21,24 @@ __all__ = ["benchmark_models"]
 
 @flow(name="benchmark-models", log_prints=True)
 async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
-    """Run every model on every item, rank them, then learn router profiles and record the run."""
+    """Run every model on every item, rank them, record the run, then learn router profiles from it."""
     config = load_config()
+    learn = request.update_profiles
+    if learn is None:
+        learn = config.orchestration.auto_update_profiles
+    # Everything the records need is checked before the first call: a bad store, profiles_path or tracking URI
+    # fails here in one line, not after every call was paid for.
+    await asyncio.to_thread(check_run_targets, config, profiles=learn, tracking=config.tracking.enabled)
     if config.tracking.enabled:
         preload_tracking()
     settings = resolve_settings(request, config)
     dataset = load_dataset(request.dataset)
     items = dataset.items[: request.limit] if request.limit else dataset.items
-    result = await run_pipeline(dataset.name, items, settings)
-
-    # The three records are independent: write them at the same time.
-    records: list[Awaitable[object]] = [publish_artifacts(quote(result), key_prefix="benchmark")]
-    learn = request.update_profiles
-    if learn is None:
-        learn = config.orchestration.auto_update_profiles
-    if learn:
-        weight = config.orchestration.profile_update_weight
-        records.append(asyncio.to_thread(update_profiles, quote(result), config.profiles_location(), weight))
-    if config.tracking.enabled:
-        records.append(
-            asyncio.to_thread(
+    async with recorded_run(dataset.name, items, settings) as run_id:
+        result = await run_pipeline(dataset.name, items, settings, run_id)
+        mlflow_run = None
+        if config.tracking.enabled:
+            mlflow_run = asyncio.to_thread(
                 log_to_mlflow,
                 quote(result),
                 experiment=config.tracking.benchmark_experiment,
@@ -49,6 +47,15 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
                 dataset_name=dataset.name,
                 dataset_hash=dataset.sha256,
             )
-        )
-    await asyncio.gather(*records)
+
+        async def learn_profiles() -> None:
+            # Only from a whole run whose records are written: a run cut short must not move the profiles.
+            if not result.complete:
+                get_run_logger().warning("router profiles not updated: the run is incomplete")
+                return
+            weight = config.orchestration.profile_update_weight
+            await asyncio.to_thread(update_profiles, quote(result), config.profiles_location(), weight)
+
+        artifacts = publish_artifacts(quote(result), key_prefix="benchmark")
+        await write_records(artifacts, mlflow_run, config.tracking_uri(), learn_profiles if learn else None)
     return result

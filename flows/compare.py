@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.pipeline import run_params, run_pipeline
+from flows.pipeline import recorded_run, run_params, run_pipeline, write_records
 from llmbench.comparison import single_item
 from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
+from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
 from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
 
@@ -22,22 +22,21 @@ __all__ = ["compare_models"]
 async def compare_models(request: CompareRequest) -> ComparisonResult:
     """Send the prompt to every model at once, score the answers, rank the models and record the run."""
     config = load_config()
+    await asyncio.to_thread(check_run_targets, config, tracking=config.tracking.enabled)
     if config.tracking.enabled:
         preload_tracking()
     settings = resolve_settings(request, config)
     item = single_item(request.prompt, request.context, request.reference)
-    result = await run_pipeline("comparison", [item], settings)
-
-    records: list[Awaitable[object]] = [publish_artifacts(quote(result), key_prefix="compare")]
-    if config.tracking.enabled:
-        records.append(
-            asyncio.to_thread(
+    async with recorded_run("comparison", [item], settings) as run_id:
+        result = await run_pipeline("comparison", [item], settings, run_id)
+        mlflow_run = None
+        if config.tracking.enabled:
+            mlflow_run = asyncio.to_thread(
                 log_to_mlflow,
                 quote(result),
                 experiment=config.tracking.compare_experiment,
                 params=run_params(settings),
                 tracking_uri=config.tracking_uri(),
             )
-        )
-    await asyncio.gather(*records)
+        await write_records(publish_artifacts(quote(result), key_prefix="compare"), mlflow_run, config.tracking_uri())
     return result

@@ -6,22 +6,24 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from prefect import get_run_logger
-from prefect.concurrency.asyncio import concurrency
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from llmbench.comparison import ExecutionOutcome, assemble_result, check_outcome
 from llmbench.runs import RunSettings
+from llmbench.store import recording, run_spec
 from llmbench.types import ComparisonResult, DatasetItem, ModelConfig, ModelResult
 from tasks.evaluate import evaluate
-from tasks.execute import execute_model, provider_limit_name, release_semaphores
-from tasks.limits import ensure_provider_limits
+from tasks.execute import execute_model, release_semaphores
+from tasks.limits import ensure_provider_limits, hold_provider_slots
+from tasks.log import mark_mlflow_failed
 from tasks.rank import analyze_results, rank
 
-__all__ = ["TASK_TIMEOUT_GRACE_SECONDS", "run_params", "run_pipeline"]
+__all__ = ["TASK_TIMEOUT_GRACE_SECONDS", "recorded_run", "run_params", "run_pipeline", "write_records"]
 
 #: The execute-model task's Prefect timeout is the run's deadline plus this grace: the task returns what it
 #: finished at the deadline by itself, so the Prefect timeout only fires when a task is truly stuck.
@@ -65,19 +67,71 @@ def _provider_slots(settings: RunSettings, n_items: int, limits: dict[str, int])
     return {p: max(1, min(settings.concurrency, calls[p] * n_items, limits[p])) for p in calls}
 
 
-async def _execute_all(settings: RunSettings, items: list[DatasetItem]) -> ExecutionOutcome:
+@asynccontextmanager
+async def recorded_run(name: str, items: list[DatasetItem], settings: RunSettings) -> AsyncIterator[str | None]:
+    """The run id in the result store for the block: the unfinished run of this benchmark is resumed, so a rerun
+    or a Prefect retry of the flow makes no call for a pair already done. At the end the run is recorded as
+    complete (every pair stored), interrupted (cancelled, or pairs missing) or failed. None when not persisting.
+    """
+    spec = run_spec(name, items, settings.models, settings.metrics, run_params(settings))
+    logger = get_run_logger()
+    async with recording(settings.store, spec) as record:
+        if record is None:
+            yield None
+            return
+        if record.resumed:
+            logger.info("resuming run %s of %s in %s", record.run_id, name, settings.store.location())
+        try:
+            yield record.run_id
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            logger.warning("run %s interrupted: what finished is stored; resume with --resume %s", *[record.run_id] * 2)
+            raise
+
+
+async def write_records(
+    artifacts: Awaitable[object],
+    mlflow_run: Awaitable[str] | None,
+    tracking_uri: str | None,
+    then: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """The Prefect artifacts and the MLflow run at once, then ``then`` (profile updates, which must only follow
+    a recorded run). When any of it fails, the MLflow run already logged is marked FAILED: no FINISHED record of
+    a command that failed."""
+    outcomes = await asyncio.gather(artifacts, *([mlflow_run] if mlflow_run else []), return_exceptions=True)
+    mlflow_id = outcomes[1] if len(outcomes) > 1 and isinstance(outcomes[1], str) else None
+    try:
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        if then is not None:
+            await then()
+    except BaseException:
+        if mlflow_id is not None:
+            await asyncio.to_thread(mark_mlflow_failed, mlflow_id, tracking_uri)
+        raise
+
+
+async def _execute_all(settings: RunSettings, items: list[DatasetItem], run_id: str | None) -> ExecutionOutcome:
     limits = await ensure_provider_limits([m.provider for m in settings.models], settings.provider_limits)
     slots = _provider_slots(settings, len(items), limits)
-    async with AsyncExitStack() as held:
-        # One acquisition per provider per run, not one per model task: concurrent acquisitions of one limit
-        # collide in the server's database (SQLite answers "database is locked", the client retries after ~2 s);
-        # measured 5.6 s vs 0.7 s for 10 models of 200 ms.
-        for provider, occupy in sorted(slots.items()):
-            await held.enter_async_context(concurrency(provider_limit_name(provider), occupy=occupy, strict=True))
-        return await _execute_holding(settings, items, slots)
+    registry = await asyncio.to_thread(settings.store.slot_registry)
+    # One lease per provider per run, not one per model task or call: concurrent acquisitions of one limit
+    # collide in the server's database (SQLite answers "database is locked", the client retries after ~2 s);
+    # measured 5.6 s vs 0.7 s for 10 models of 200 ms. The lease is short and renewed, and recorded so that a
+    # killed run's slots are freed by the next one (tasks/limits.py).
+    async with hold_provider_slots(
+        slots,
+        registry,
+        lease_seconds=settings.slot_lease_seconds,
+        wait_seconds=settings.slot_wait_seconds,
+        run_id=run_id,
+    ):
+        return await _execute_holding(settings, items, slots, run_id)
 
 
-async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slots: dict[str, int]) -> ExecutionOutcome:
+async def _execute_holding(
+    settings: RunSettings, items: list[DatasetItem], slots: dict[str, int], run_id: str | None
+) -> ExecutionOutcome:
     started = time.perf_counter()
     deadline = time.time() + settings.timeout_seconds
     run_key = uuid.uuid4().hex
@@ -102,6 +156,8 @@ async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slot
                 settings.metrics,
                 len(starting),
                 first_per_provider[model.provider],
+                settings.store if settings.store.active else None,
+                run_id,
                 return_state=True,
             )
         if state.is_completed():
@@ -123,9 +179,14 @@ async def _execute_holding(settings: RunSettings, items: list[DatasetItem], slot
     )
 
 
-async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSettings) -> ComparisonResult:
-    """Execute, evaluate, rank and analyse; raises only when no model produced anything usable."""
-    outcome = await _execute_all(settings, items)
+async def run_pipeline(
+    name: str, items: list[DatasetItem], settings: RunSettings, run_id: str | None = None
+) -> ComparisonResult:
+    """Execute, evaluate, rank and analyse; raises only when no model produced anything usable.
+
+    ``run_id`` (from :func:`recorded_run`) persists every outcome in that run and skips the pairs it holds.
+    """
+    outcome = await _execute_all(settings, items, run_id)
     check_outcome(outcome, settings.timeout_seconds)
     # quote(): Prefect would otherwise walk every row of these lists looking for futures (~0.4 s per task at 1000
     # rows); they hold plain data, so there is nothing to find. Rows were scored as they arrived; evaluate fills
@@ -147,4 +208,5 @@ async def run_pipeline(name: str, items: list[DatasetItem], settings: RunSetting
         incomplete_models=outcome.incomplete_models,
         duration_ms=outcome.duration_ms,
         options=settings.ranking,
+        run_id=run_id,
     )

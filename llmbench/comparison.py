@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +36,9 @@ from llmbench.types import (
     StatisticsConfig,
     StatisticsReport,
 )
+
+if TYPE_CHECKING:
+    from llmbench.store import RunJournal, StoreSettings
 
 __all__ = [
     "ComparisonEngine",
@@ -68,13 +72,19 @@ async def execute_models(
     concurrency: int,
     timeout_seconds: float,
     metrics: Sequence[str | Evaluator] | None = None,
+    journal: RunJournal | None = None,
 ) -> ExecutionOutcome:
-    """Run every model on every item; never raises for a failed call, only for an unusable setup."""
+    """Run every model on every item; never raises for a failed call, only for an unusable setup.
+
+    ``journal`` persists each outcome as it completes and answers from the run's store or the cache first.
+    """
     if not models:
         raise NoModels()
     gate = CallGate(concurrency, expected_models=len(models))  # fair order of calls across models
     scorer = make_scorer(metrics) if metrics else None
-    runners = [ModelRunner(m, policy=policy, semaphore=gate, on_result=publish, scorer=scorer) for m in models]
+    runners = [
+        ModelRunner(m, policy=policy, semaphore=gate, on_result=publish, scorer=scorer, journal=journal) for m in models
+    ]
     started = time.perf_counter()
     tasks = [asyncio.create_task(r.run(items)) for r in runners]
     done, pending = await asyncio.wait(tasks, timeout=timeout_seconds)
@@ -147,6 +157,7 @@ def assemble_result(
     incomplete_models: Sequence[str] = (),
     duration_ms: float = 0.0,
     options: RankingOptions | None = None,
+    run_id: str | None = None,
 ) -> ComparisonResult:
     """Put the pieces of a comparison into the ComparisonResult users read."""
     return ComparisonResult(
@@ -167,6 +178,7 @@ def assemble_result(
         metrics=metrics,
         judge_usage=_judge_summary(results),
         statistics=ranking.statistics,
+        run_id=run_id,
     )
 
 
@@ -183,7 +195,9 @@ class ComparisonEngine:
     """The whole comparison without Prefect: execute, evaluate, rank, analyse.
 
     ``evaluators``, when given, score instead of the registry's evaluators for ``config.metrics`` (judge
-    evaluators come from :func:`llmbench.evaluators.judge.build_evaluators`; the caller closes them).
+    evaluators come from :func:`llmbench.evaluators.judge.build_evaluators`; the caller closes them). With
+    ``store`` (:class:`~llmbench.store.StoreSettings`) each outcome is persisted in a run of the result store as it
+    completes, an unfinished run of the same benchmark is resumed, and cached answers are reused.
     """
 
     def __init__(
@@ -191,15 +205,30 @@ class ComparisonEngine:
         config: ComparisonConfig,
         policy: RetryPolicy | None = None,
         evaluators: Sequence[Evaluator] | None = None,
+        store: StoreSettings | None = None,
     ) -> None:
         self.config = config
         self.policy = policy or RetryPolicy(timeout_seconds=config.model_timeout_seconds)
         self.evaluators: Sequence[str | Evaluator] = evaluators if evaluators is not None else config.metrics
+        self.store = store
 
     async def compare(self, prompt: str, context: str | None = None, reference: str | None = None) -> ComparisonResult:
         return await self.run([single_item(prompt, context, reference)], name="comparison")
 
     async def run(self, items: Sequence[DatasetItem], name: str = "benchmark") -> ComparisonResult:
+        if self.store is None or not self.store.active:
+            return await self._run(items, name, None, None)
+        from llmbench.store import recording, run_spec
+
+        spec = run_spec(name, items, self.config.models, self.config.metrics)
+        async with recording(self.store, spec) as record:
+            run_id = record.run_id if record is not None else None
+            journal = await asyncio.to_thread(self.store.journal, run_id)
+            return await self._run(items, name, journal, run_id)
+
+    async def _run(
+        self, items: Sequence[DatasetItem], name: str, journal: RunJournal | None, run_id: str | None
+    ) -> ComparisonResult:
         outcome = await execute_models(
             self.config.models,
             items,
@@ -207,6 +236,7 @@ class ComparisonEngine:
             concurrency=self.config.concurrency_limit,
             timeout_seconds=self.config.timeout_seconds,
             metrics=self.evaluators,
+            journal=journal,
         )
         check_outcome(outcome, self.config.timeout_seconds)
         scored = await evaluate_results(outcome.results, {i.id: i for i in items}, self.evaluators)
@@ -225,4 +255,5 @@ class ComparisonEngine:
             incomplete_models=outcome.incomplete_models,
             duration_ms=outcome.duration_ms,
             options=config.ranking,
+            run_id=run_id,
         )

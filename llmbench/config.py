@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
+from llmbench.home import home_paths
 from llmbench.types import (
     ModelConfig,
     Normalisation,
@@ -33,6 +34,7 @@ from llmbench.types import (
 
 __all__ = [
     "CONFIG_ENV",
+    "CacheConfig",
     "EvaluationConfig",
     "LLMBenchConfig",
     "ModelEntry",
@@ -41,6 +43,7 @@ __all__ = [
     "RankingConfig",
     "RouterConfig",
     "RubricConfig",
+    "StoreConfig",
     "TrackingConfig",
     "find_config_path",
     "load_config",
@@ -121,6 +124,36 @@ class PrefectConfig(BaseModel):
     provider_concurrency: dict[str, int] = Field(
         default_factory=lambda: {"sim": 100, "openai": 20, "anthropic": 10, "ollama": 4}
     )
+    slot_wait_seconds: float = Field(
+        default=300, gt=0, le=86_400, description="Give up waiting for a provider's concurrency slots after this"
+    )
+    slot_lease_seconds: float = Field(
+        default=60,
+        ge=60,
+        le=3600,
+        description="Lease of held slots, renewed by the holder: a killed run frees them after this at most "
+        "(Prefect's server accepts 60 s at least)",
+    )
+
+
+class StoreConfig(BaseModel):
+    """``[store]``: where every outcome is persisted so runs resume (SQLAlchemy URL; PostgreSQL to share)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        default=None, description="e.g. postgresql://user@host/db; empty: sqlite under $LLMBENCH_HOME (store.db)"
+    )
+    enabled: bool = Field(default=True, description="Persist results and resume unfinished runs")
+
+
+class CacheConfig(BaseModel):
+    """``[cache]``: reuse successful answers to identical requests (same database as the store)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    ttl_hours: float = Field(default=168, gt=0, le=24 * 365)
 
 
 class RouterConfig(BaseModel):
@@ -203,6 +236,8 @@ class LLMBenchConfig(BaseModel):
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     prefect: PrefectConfig = Field(default_factory=PrefectConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     source: str | None = Field(default=None, exclude=True, description="The file this came from")
@@ -213,6 +248,10 @@ class LLMBenchConfig(BaseModel):
             return self.orchestration.profiles_path
         home = os.environ.get("LLMBENCH_HOME")
         return str(Path(home) / "profiles.json") if home else str(Path("~/.llmbench/profiles.json").expanduser())
+
+    def store_url(self) -> str:
+        """``[store] url``, else the SQLite file under the llmbench home."""
+        return self.store.url or home_paths().store_url
 
     def tracking_uri(self) -> str | None:
         """``MLFLOW_TRACKING_URI`` wins over ``[tracking] tracking_uri``; None means llmbench's local default."""

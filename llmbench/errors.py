@@ -21,13 +21,18 @@ Every failure a user can meet is one of these, and each message says what to do 
     │   ├── ServerError              5xx, or an error body inside a 200 (retryable)
     │   ├── ProviderTimeout          the call exceeded its timeout (retryable)
     │   ├── NetworkError             connection refused/reset/dropped (retryable)
-    │   └── MalformedResponse        a body that does not follow the protocol (retryable)
+    │   ├── MalformedResponse        a body that does not follow the protocol (retryable)
+    │   └── EmptyResponse            a well-formed answer with no content (retryable unless the finish reason
+    │                                says why it is empty, e.g. max_tokens spent before any text)
     ├── EvaluationFailed             one metric could not score one answer: recorded on its row, never a score
     │   ├── JudgeCallFailed          the judge call failed after the runner's retries (timeout, 5xx, ...)
     │   └── UnparseableVerdict       the judge answered, but not with a verdict that follows its schema
     ├── RoutingError
     │   └── NoModelsMeetConstraints  every candidate was filtered out; names the binding constraint
-    └── ProfileStoreError            the profile store is corrupt or unreachable
+    ├── ProfileStoreError            the profile store is corrupt or unreachable
+    ├── StoreError                   the result store / response cache cannot be opened, read or written
+    │   └── RunNotFound              ``resume`` names a run the store does not have
+    └── SlotWaitTimeout              provider concurrency slots stayed taken longer than [prefect] slot_wait_seconds
 
 Provider errors never carry request headers, so an API key cannot leak through an exception message.
 """
@@ -47,6 +52,7 @@ __all__ = [
     "ConfigError",
     "ContextLengthExceeded",
     "DatasetError",
+    "EmptyResponse",
     "EvaluationFailed",
     "InvalidRequestError",
     "InvalidWeights",
@@ -64,7 +70,10 @@ __all__ = [
     "ProviderTimeout",
     "RateLimitError",
     "RoutingError",
+    "RunNotFound",
     "ServerError",
+    "SlotWaitTimeout",
+    "StoreError",
     "UnparseableVerdict",
 ]
 
@@ -191,6 +200,35 @@ class MalformedResponse(ProviderError):
     retryable = True
 
 
+class EmptyResponse(ProviderError):
+    """The server answered by the protocol but with no content (no choice, no text block, only whitespace).
+
+    Retryable by default: the cases met in practice (a stream with no choice, a message with empty content) are
+    server glitches that another attempt usually fixes. Not retryable when the finish reason explains the
+    emptiness (``length``/``max_tokens``: the token budget was spent before any visible text; a content filter):
+    the same request would get the same nothing, and every attempt is billed.
+    """
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        status_code: int | None = None,
+        finish_reason: str | None = None,
+    ) -> None:
+        self.finish_reason = finish_reason
+        if finish_reason in _EMPTY_FOR_A_REASON:
+            self.retryable = False
+        super().__init__(message, model=model, status_code=status_code)
+
+
+#: Finish reasons that explain an empty answer: trying again with the same request would give the same.
+_EMPTY_FOR_A_REASON = frozenset({"length", "max_tokens", "content_filter", "refusal", "safety"})
+
+
 class EvaluationFailed(LLMBenchError):
     """A metric could not score one answer. ``raw`` keeps the judge's unusable answers verbatim; ``usage`` is
     what the attempt cost, so a failed evaluation still shows in the judge's budget line."""
@@ -232,3 +270,15 @@ class NoModelsMeetConstraints(RoutingError):
 
 class ProfileStoreError(LLMBenchError):
     """The profile store cannot be read or written; it is never overwritten when corrupt."""
+
+
+class StoreError(LLMBenchError):
+    """The result store or response cache cannot be opened, read or written; the message names the store."""
+
+
+class RunNotFound(StoreError):
+    """``resume`` names a run id the result store does not hold."""
+
+
+class SlotWaitTimeout(LLMBenchError):
+    """A run waited longer than ``[prefect] slot_wait_seconds`` for a provider's concurrency slots."""

@@ -3,25 +3,33 @@
 Concurrency (a semaphore), the per-call timeout, retries (tenacity: only retryable errors, capped exponential
 backoff with jitter, ``Retry-After`` honoured, a budget of attempts and of total time) and cost live here once.
 A call that still fails becomes a failed :class:`ModelResult` carrying its error: it is counted, never dropped.
-Judge evaluators call :meth:`ModelRunner.execute` with requests of their own; the response cache is meant to
-reuse :class:`ModelRunner` too.
+An answer with no content is such a failure (:class:`~llmbench.errors.EmptyResponse`); one cut by max_tokens is
+kept and flagged ``truncated``. With a :class:`~llmbench.store.RunJournal`, a pair already done in the run or
+an answer in the response cache is returned without a call, and every outcome is persisted as it completes.
+Judge evaluators call :meth:`ModelRunner.execute` with requests of their own, so they get all of this too
+(their answers are cached; only the models' pairs are recorded in the run).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_random_exponential
 
-from llmbench.errors import ProviderError, ProviderTimeout, RateLimitError
+from llmbench.errors import EmptyResponse, ProviderError, ProviderTimeout, RateLimitError, StoreError
 from llmbench.pricing import cost_usd, resolve_price
 from llmbench.providers import Provider, create_provider
 from llmbench.scheduling import CallGate, hold
 from llmbench.types import ChatMessage, Completion, DatasetItem, GenerateRequest, ModelConfig, ModelResult
+
+if TYPE_CHECKING:
+    from llmbench.store.journal import Recalled, RunJournal
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "ModelRunner", "RetryPolicy", "build_request"]
 
@@ -70,12 +78,26 @@ class _WaitRetryAfterOrBackoff:
         return float(self._backoff(state))
 
 
+async def _all_or_cancel(calls: Sequence[Awaitable[ModelResult]]) -> None:
+    """Await every call; if one raises (a bug: provider errors become rows), cancel the others before the
+    provider is closed under them, so no call in flight is recorded as a bogus network failure."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 class ModelRunner:
     """Runs one model over items, recording each outcome.
 
     ``semaphore`` caps this model's calls in flight; each of ``shared`` is a cap shared with other models (the
     run's overall limit, the provider's slots). A cap may be a :class:`~llmbench.scheduling.CallGate`, which
     grants the calls of all models in one fair order. ``scorer``, when given, scores each answer as it arrives.
+    ``journal``, when given, answers from the run's store or the cache before calling, and records after.
     """
 
     def __init__(
@@ -88,6 +110,7 @@ class ModelRunner:
         on_result: Callable[[ModelResult], None] | None = None,
         scorer: Callable[[ModelResult, DatasetItem], Awaitable[ModelResult]] | None = None,
         provider: Provider | None = None,
+        journal: RunJournal | None = None,
     ) -> None:
         self.config = config
         policy = policy or RetryPolicy()
@@ -100,6 +123,8 @@ class ModelRunner:
         self._scorer = scorer
         self._provider = provider or create_provider(config)
         self._price = resolve_price(config)
+        self._journal = journal if journal is not None and journal.active else None
+        self._keys: dict[str, str] = {}  # item id -> request digest, computed once per item
         #: Outcomes by item id, filled as calls finish, so a cancelled run keeps what it finished.
         self.finished: dict[str, ModelResult] = {}
 
@@ -113,33 +138,75 @@ class ModelRunner:
             if isinstance(cap, CallGate):
                 cap.register(self.config.identifier)
         try:
-            await asyncio.gather(*(self.run_one(item, index) for index, item in enumerate(items)))
-        finally:
-            await self.aclose()
+            if self._journal is not None:
+                for item in items:
+                    self._keys[item.id] = self.request_key(build_request(item))
+                await self._journal.prefetch(self.config.identifier, {i.id: self._keys[i.id] for i in items})
+            await _all_or_cancel([self.run_one(item, index) for index, item in enumerate(items)])
+        except BaseException:
+            await self._close(quiet=True)  # a store error must not hide why the run stopped
+            raise
+        await self._close()
         return [self.finished[item.id] for item in items]
 
     async def aclose(self) -> None:
-        """Release the provider's connections (``run`` does it itself; callers of ``execute`` call this)."""
+        """Close the provider and commit what finished (``run`` does it itself; callers of ``execute`` call this)."""
+        await self._close()
+
+    async def _close(self, *, quiet: bool = False) -> None:
+        """Close the provider and commit what finished (also when cancelled, before the caller sees it end)."""
         await self._provider.aclose()
+        if self._journal is None:
+            return
+        try:
+            self._journal.flush()
+        except StoreError as error:
+            if not quiet:
+                raise
+            logging.getLogger(__name__).error("%s", error)
+
+    def request_key(self, request: GenerateRequest) -> str:
+        """The digest identifying this model's call with ``request`` (the cache and pair key)."""
+        from llmbench.store.keys import request_hash
+
+        return request_hash(self.config, request, simulated=self.simulated)
 
     async def execute(self, request: GenerateRequest, item: DatasetItem, index: int = 0) -> ModelResult:
         """One prepared request under this runner's caps, deadline, retries and price, recorded against ``item``.
 
-        Judge calls go through here: the same machinery as model calls, with requests the judge builds itself.
-        ``index`` is the item's position in the run, which orders the call when a cap is a gate.
+        Judge calls go through here: the same machinery as model calls, with requests the judge builds itself
+        (answered from the cache when the journal has one). ``index`` is the item's position in the run, which
+        orders the call when a cap is a gate.
         """
+        result, _, _ = await self._serve(request, item, index)
+        return result
+
+    async def _serve(
+        self, request: GenerateRequest, item: DatasetItem, index: int, key: str | None = None
+    ) -> tuple[ModelResult, str, Recalled | None]:
+        """The row for ``request``, its key (empty without a journal) and what the journal recalled, if anything."""
+        if self._journal is not None:
+            key = key or self.request_key(request)
+            recalled = await self._journal.recall(self.config.identifier, item, key)
+            if recalled is not None:
+                return recalled.result, key, recalled
         async with AsyncExitStack() as stack:
             for cap in (self._semaphore, *self._shared):
                 await stack.enter_async_context(hold(cap, self.config.identifier, index))
-            return await self._call(item, request)
+            result = await self._call(item, request)
+        if self._journal is not None:
+            self._journal.answered(self.config.provider, key or "", result)
+        return result, key or "", None
 
     async def run_one(self, item: DatasetItem, index: int = 0) -> ModelResult:
-        result = await self.execute(build_request(item), item, index)
+        result, key, recalled = await self._serve(build_request(item), item, index, self._keys.get(item.id))
         # Kept before scoring: a deadline that cuts a slow scorer (a judge call) must not lose the answer.
         self.finished[item.id] = result
         if self._scorer is not None:  # scored while other calls are still in flight
             result = await self._scorer(result, item)
             self.finished[item.id] = result
+        if self._journal is not None and (recalled is None or recalled.source == "cache"):
+            self._journal.record(key, result)
         if self._on_result is not None:
             self._on_result(result)
         return result
@@ -182,14 +249,26 @@ class ModelRunner:
         return self._success(item, completion, attempts)
 
     async def _attempt(self, request: GenerateRequest) -> Completion:
-        """One try under the per-attempt deadline; latency and TTFT are measured by the provider itself."""
+        """One try under the per-attempt deadline; latency and TTFT are measured by the provider itself.
+
+        An answer with no content is an :class:`EmptyResponse`, for every provider alike: a well-formed reply
+        that says nothing must never pass for an answer (it would be scored and could be recommended).
+        """
         try:
             async with asyncio.timeout(self.policy.timeout_seconds):
-                return await self._provider.generate(request)
+                completion = await self._provider.generate(request)
         except TimeoutError as error:
             raise ProviderTimeout(
                 f"no answer within {self.policy.timeout_seconds:g} s", model=self.config.identifier
             ) from error
+        if not completion.text.strip():
+            raise EmptyResponse(
+                f"empty answer (finish reason {completion.finish_reason or 'not given'}, "
+                f"{completion.usage.output_tokens} output tokens)",
+                model=self.config.identifier,
+                finish_reason=completion.finish_reason,
+            )
+        return completion
 
     def _success(self, item: DatasetItem, completion: Completion, attempts: int) -> ModelResult:
         return ModelResult(
@@ -205,4 +284,5 @@ class ModelRunner:
             price_known=self._price is not None,
             simulated=completion.simulated,
             task_type=item.task_type,
+            truncated=completion.truncated,
         )

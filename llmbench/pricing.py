@@ -7,18 +7,21 @@ ignored, so lookups are offline and reproducible for a given package version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from llmbench.types import ModelConfig, Price, Usage
+from pydantic import BaseModel, Field
+
+from llmbench.types import ModelConfig, ModelResult, Price, Usage
 
 if TYPE_CHECKING:  # genai-prices costs ~125 ms to import: only a lookup pays it
     from genai_prices.data_snapshot import DataSnapshot
     from genai_prices.types import TieredPrices
 
-__all__ = ["cost_usd", "resolve_price"]
+__all__ = ["Spend", "cost_usd", "resolve_price", "spend_summary"]
 
 
 def resolve_price(config: ModelConfig) -> Price | None:
@@ -88,3 +91,27 @@ def cost_usd(usage: Usage, price: Price | None) -> float | None:
     if cached:
         total += cached * (price.cached_input_per_mtok or 0.0)
     return total / 1_000_000
+
+
+class Spend(BaseModel):
+    """Money of a set of rows: spent on calls made, and the original cost of answers served from the cache."""
+
+    spent_usd: float | None = Field(description="None when a row that cost money has an unknown price")
+    cached_usd: float | None = Field(description="Original cost of cached answers: not spent again")
+    n_cached: int
+    n_called: int
+
+
+def spend_summary(results: Iterable[ModelResult]) -> Spend:
+    """Spent vs served from cache; an unknown price makes the total unknown, never $0."""
+    spent: float | None = 0.0
+    cached: float | None = 0.0
+    n_cached = n_called = 0
+    for row in results:
+        if row.cached:
+            n_cached += 1
+            cached = None if cached is None or row.cost_usd is None else cached + row.cost_usd
+        elif row.success:
+            n_called += 1
+            spent = None if spent is None or row.cost_usd is None else spent + row.cost_usd
+    return Spend(spent_usd=spent, cached_usd=cached, n_cached=n_cached, n_called=n_called)

@@ -6,6 +6,7 @@ stay visibly unknown ("—", "price unknown"): a missing price is never printed 
 
 from __future__ import annotations
 
+from llmbench.pricing import spend_summary
 from llmbench.report_statistics import interval_text, statistics_section
 from llmbench.types import ComparisonResult, JudgeUsage, ModelRanking, ModelResult, StatisticsReport
 
@@ -130,6 +131,8 @@ def item_rows(result: ComparisonResult) -> list[Row]:
             "price_known": r.price_known,
             "simulated": r.simulated,
             "attempts": r.attempts,
+            "truncated": r.truncated,
+            "cached": r.cached,
         }
         for name in names:
             row[name] = r.scores.get(name)
@@ -188,7 +191,31 @@ def _header(result: ComparisonResult, title: str | None) -> list[str]:
     if not result.complete:
         missing = ", ".join(f"`{m}`" for m in result.incomplete_models) or "some models"
         lines += ["", f"> **Warning: incomplete run** — {missing} did not finish; their figures are partial."]
-    return lines
+    return [*lines, *_durability(result)]
+
+
+def _money(value: float | None) -> str:
+    return _PRICE_UNKNOWN if value is None else f"${value:.6f}"
+
+
+def _durability(result: ComparisonResult) -> list[str]:
+    """Run id, answers cut by max_tokens, and what the cache saved: shown only when they apply."""
+    lines: list[str] = []
+    if result.run_id:
+        lines.append(f"- **Run:** `{result.run_id}` (resume with `--resume {result.run_id}`)")
+    truncated = [r for r in result.results if r.truncated]
+    if truncated:
+        models = ", ".join(f"`{m}`" for m in sorted({r.model for r in truncated}))
+        lines.append(
+            f"- **Truncated answers:** {len(truncated)} cut by max_tokens ({models}); kept and scored as given"
+        )
+    spend = spend_summary(result.results)
+    if spend.n_cached:
+        lines.append(
+            f"- **Cache:** {spend.n_cached} answers reused (original cost {_money(spend.cached_usd)}, not spent "
+            f"again); spent {_money(spend.spent_usd)} on {spend.n_called} answers called"
+        )
+    return ["", *lines] if lines else []
 
 
 def _winner(result: ComparisonResult) -> list[str]:

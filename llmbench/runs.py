@@ -6,12 +6,13 @@ endpoints and key variables are resolved from ``llmbench.toml`` where the run ex
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
 from llmbench.config import LLMBenchConfig, parse_model_refs
 from llmbench.errors import NoModels
 from llmbench.evaluators import get_evaluator
 from llmbench.execution import RetryPolicy
+from llmbench.store.settings import StoreSettings
 from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingOptions, RankingWeights, StatisticsConfig
 
 __all__ = ["DEFAULT_MODELS", "BenchmarkRequest", "CompareRequest", "RunSettings", "resolve_settings"]
@@ -34,6 +35,10 @@ class RunOptions(BaseModel):
         validation_alias=AliasChoices("stats", "statistical_tests"),
         description="Intervals, corrected tests and tie groups (--stats/--no-stats); empty uses [statistics]",
     )
+    resume: str | None = Field(
+        default=None, description="Run id to resume; empty resumes the unfinished run of the same benchmark, if any"
+    )
+    cache: bool | None = Field(default=None, description="Reuse cached answers; empty uses [cache] enabled")
 
 
 class CompareRequest(RunOptions):
@@ -65,6 +70,9 @@ class RunSettings(BaseModel):
     statistics: StatisticsConfig = Field(default_factory=StatisticsConfig)
     policy: RetryPolicy
     provider_limits: dict[str, int]
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    slot_wait_seconds: float = 300
+    slot_lease_seconds: float = 60
 
 
 def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings:
@@ -89,4 +97,13 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
         statistics=statistics,
         policy=config.retry_policy(),
         provider_limits=dict(config.prefect.provider_concurrency),
+        store=StoreSettings(
+            url=SecretStr(config.store.url) if config.store.url else None,
+            persist=config.store.enabled,
+            resume=request.resume,
+            cache=config.cache.enabled if request.cache is None else request.cache,
+            cache_ttl_hours=config.cache.ttl_hours,
+        ),
+        slot_wait_seconds=config.prefect.slot_wait_seconds,
+        slot_lease_seconds=config.prefect.slot_lease_seconds,
     )

@@ -26,6 +26,7 @@ from llmbench.stats.models import (
 
 __all__ = [
     "DEFAULT_METRICS",
+    "TRUNCATION_REASONS",
     "ChatMessage",
     "ComparativeAnalysis",
     "ComparisonConfig",
@@ -67,6 +68,9 @@ __all__ = [
 #: Metrics a run computes unless told otherwise. Correctness is not applicable to items without a reference,
 #: faithfulness to items without a context or reference: each is left out where it cannot run.
 DEFAULT_METRICS: tuple[str, ...] = ("correctness", "faithfulness", "relevance", "coherence")
+#: Finish reasons meaning the answer was cut by the token budget: OpenAI and Ollama ``length``, Anthropic
+#: ``max_tokens``, OpenAI's ``model_context_window_exceeded``.
+TRUNCATION_REASONS: frozenset[str] = frozenset({"length", "max_tokens", "model_context_window_exceeded"})
 
 
 def _now() -> datetime:
@@ -366,6 +370,11 @@ class Completion(BaseModel):
     simulated: bool = False
     timings: dict[str, float] = Field(default_factory=dict, description="Provider-reported timings, e.g. Ollama's")
 
+    @property
+    def truncated(self) -> bool:
+        """Cut by max_tokens (or the context window) rather than finished by the model."""
+        return self.finish_reason in TRUNCATION_REASONS
+
 
 class JudgeUsage(BaseModel):
     """What judge calls cost: a budget line of its own, never added to the cost of the models judged.
@@ -474,6 +483,12 @@ class ModelResult(BaseModel):
     )
     simulated: bool = False
     task_type: TaskType | None = None
+    truncated: bool = Field(default=False, description="The answer was cut by max_tokens: kept, but incomplete")
+    cached: bool = Field(
+        default=False,
+        description="Served from the response cache: latency, usage and cost are those of the original call, "
+        "and that cost was not spent again",
+    )
 
 
 class ComponentScores(BaseModel):
@@ -561,3 +576,4 @@ class ComparisonResult(BaseModel):
         default=None, description="What the judge cost, apart from the models' cost; None when no judge ran"
     )
     statistics: StatisticsReport | None = None
+    run_id: str | None = Field(default=None, description="Run id in the result store: what --resume takes")

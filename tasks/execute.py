@@ -14,6 +14,7 @@ from llmbench.evaluators import make_scorer
 from llmbench.execution import ModelRunner, RetryPolicy
 from llmbench.progress import publish
 from llmbench.scheduling import CallGate
+from llmbench.store import StoreSettings
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
 __all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_gate"]
@@ -71,15 +72,20 @@ async def execute_model(
     metrics: list[str],
     models_in_run: int = 1,
     provider_models: int = 1,
+    store: StoreSettings | None = None,
+    run_id: str | None = None,
 ) -> list[ModelResult]:
     """Call ``model`` on every item; rows finished before ``deadline`` (epoch seconds) are always returned.
 
     The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
     run's model tasks share them (and the run's own ``concurrency_limit``) through in-process gates that open once
     the ``models_in_run`` model tasks (``provider_models`` of this provider) that start together have registered.
-    Answers are scored with ``metrics`` as they arrive, while slower calls are still in flight.
+    Answers are scored with ``metrics`` as they arrive, while slower calls are still in flight. With ``store``,
+    pairs already done in run ``run_id`` and cached answers need no call, and each outcome is persisted as it
+    completes: a Prefect retry of this task resumes where the failed attempt stopped.
     """
     model = await _with_secret_block_key(model)
+    journal = await asyncio.to_thread(store.journal, run_id) if store is not None else None
     runner = ModelRunner(
         model,
         policy=policy,
@@ -87,6 +93,7 @@ async def execute_model(
         shared=(shared_gate(f"{run_key}:{model.provider}", provider_slots, provider_models),),
         on_result=publish,
         scorer=make_scorer(metrics),
+        journal=journal,
     )
     remaining = max(0.0, deadline - time.time())
     try:

@@ -14,12 +14,12 @@ from prefect.runtime import flow_run
 from llmbench.report import ranking_rows, render_markdown
 from llmbench.types import ComparisonResult
 
-__all__ = ["log_profile_changes", "log_to_mlflow", "preload_tracking", "publish_artifacts"]
+__all__ = ["log_profile_changes", "log_to_mlflow", "mark_mlflow_failed", "preload_tracking", "publish_artifacts"]
 
 
 def preload_tracking() -> None:
     """Import MLflow (~1 s) in the background while the model calls run, instead of before or after them."""
-    threading.Thread(target=importlib.import_module, args=("llmbench.tracking",), daemon=True).start()
+    threading.Thread(target=importlib.import_module, args=("llmbench.tracking.mlflow_store",), daemon=True).start()
 
 
 def _flow_run_tags() -> dict[str, str]:
@@ -54,6 +54,14 @@ def log_to_mlflow(
         dataset_name=dataset_name,
         dataset_hash=dataset_hash,
     )
+
+
+@task(name="mark-mlflow-failed", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def mark_mlflow_failed(run_id: str, tracking_uri: str | None = None) -> None:
+    """The command failed after its MLflow run was logged: that run must not read FINISHED."""
+    from llmbench.tracking import mark_run_failed
+
+    mark_run_failed(run_id, tracking_uri)
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)

@@ -139,7 +139,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if chat.stream:
         return await _stream(request, reply)
     await wait_latency(reply.model)
-    body = _message(reply, [{"type": "text", "text": reply.text}], _stop_reason(reply), reply.completion_tokens)
+    content = [] if reply.has_fault(FaultKind.EMPTY) else [{"type": "text", "text": reply.text}]
+    body = _message(reply, content, _stop_reason(reply), reply.completion_tokens)
     return await json_reply(request, reply, body, _ERROR_BODY, {"request-id": _request_id()})
 
 
@@ -175,6 +176,12 @@ async def _stream(request: web.Request, reply: Reply) -> web.StreamResponse:
     await send("message_start", {"type": "message_start", "message": _message(reply, [], None, 1)})
     if reply.has_fault(FaultKind.ERROR_BODY):
         await send("error", _OVERLOADED_EVENT)
+        await response.write_eof()
+        return response
+    if reply.has_fault(FaultKind.EMPTY):  # a message with no content block at all
+        delta: dict[str, Any] = {"stop_reason": "end_turn", "stop_sequence": None}
+        await send("message_delta", {"type": "message_delta", "delta": delta, "usage": {"output_tokens": 0}})
+        await send("message_stop", {"type": "message_stop"})
         await response.write_eof()
         return response
     block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}

@@ -116,6 +116,10 @@ async def prepare(request: web.Request, chat: ChatRequest, vendor: Vendor) -> Re
     truncated = False
     if chat.max_tokens is not None:
         text, truncated = truncate_tokens(text, chat.max_tokens)
+    if fault is not None and fault.kind is FaultKind.TRUNCATED:
+        text, truncated = truncate_tokens(text, max(1, count_tokens(text) // 2))
+    if fault is not None and fault.kind is FaultKind.EMPTY:
+        text, truncated = "", False
     return Reply(model, prompt_tokens, text, count_tokens(text), truncated, fault, started_ns)
 
 

@@ -43,6 +43,8 @@ class FaultKind(StrEnum):
     NOT_FOUND = "not_found"  # 404 model not found
     CONTEXT_LENGTH = "context_length"  # 400 context length exceeded
     BAD_REQUEST = "bad_request"  # 400 invalid request
+    EMPTY = "empty"  # 200 with no answer: OpenAI no choice, Anthropic no content block, Ollama empty content
+    TRUNCATED = "truncated"  # 200 with half the answer and the protocol's "cut by max_tokens" finish reason
 
 
 class JudgeMode(StrEnum):

@@ -209,19 +209,20 @@ def _usage(reply: Reply) -> dict[str, int]:
 
 
 async def _complete(request: web.Request, reply: Reply) -> web.StreamResponse:
+    choices: list[dict[str, Any]] = [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": reply.text, "refusal": None},
+            "logprobs": None,
+            "finish_reason": "length" if reply.truncated else "stop",
+        }
+    ]
     body = {
         "id": f"chatcmpl-{secrets.token_hex(14)}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": reply.model.name,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": reply.text, "refusal": None},
-                "logprobs": None,
-                "finish_reason": "length" if reply.truncated else "stop",
-            }
-        ],
+        "choices": [] if reply.has_fault(FaultKind.EMPTY) else choices,
         "usage": _usage(reply),
         "system_fingerprint": SYSTEM_FINGERPRINT,
     }
@@ -245,6 +246,11 @@ async def _stream(request: web.Request, reply: Reply, include_usage: bool) -> we
     def choice(delta: dict[str, Any], finish_reason: str | None = None) -> list[dict[str, Any]]:
         return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
 
+    if reply.has_fault(FaultKind.EMPTY):  # a stream with no choice at all: only usage, then [DONE]
+        await send([], usage=_usage(reply))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
     await send(choice({"role": "assistant", "content": "", "refusal": None}))
     if reply.has_fault(FaultKind.ERROR_BODY):
         await response.write(f"data: {json.dumps(_ERROR_BODY)}\n\n".encode())

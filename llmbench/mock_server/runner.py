@@ -68,6 +68,11 @@ class MockServer:
         """The most requests handled at the same time since the start."""
         return self._state.max_in_flight
 
+    @property
+    def connections(self) -> int:
+        """Distinct TCP connections clients opened since the start."""
+        return self._state.connections
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("MockServer already started")

@@ -76,6 +76,7 @@ class ServerState:
         self._in_flight = 0
         self._max_in_flight = 0
         self._fault_hits: dict[str, int] = {}
+        self._peers: set[object] = set()
 
     @property
     def in_flight(self) -> int:
@@ -84,6 +85,12 @@ class ServerState:
     @property
     def max_in_flight(self) -> int:
         return self._max_in_flight
+
+    @property
+    def connections(self) -> int:
+        """Distinct client connections (peer address and port) seen so far."""
+        with self._lock:
+            return len(self._peers)
 
     def enter(self) -> None:
         with self._lock:
@@ -102,6 +109,9 @@ class ServerState:
             return seen
 
     def record(self, request: web.Request, model: str | None) -> None:
+        if request.transport is not None:
+            with self._lock:
+                self._peers.add(request.transport.get_extra_info("peername"))
         names = tuple(sorted({name.lower() for name in request.headers}))
         mock = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith(MOCK_HEADER_PREFIX)}
         self.requests.append(RecordedRequest(request.method, request.path, model, names, mock))

@@ -10,8 +10,10 @@ providers import one module.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import ssl
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
 import httpx
-from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
+from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import SecretStr
 
 from llmbench.errors import AuthenticationError
@@ -35,6 +37,7 @@ from llmbench.providers.http_errors import (
     raise_body_error,
     raise_for_status,
 )
+from llmbench.providers.pool import SharedPoolTransport
 from llmbench.types import ChatMessage, ModelConfig
 
 __all__ = [
@@ -96,6 +99,13 @@ def resolve_api_key(config: ModelConfig, default_env: str | None = None) -> Secr
     return None
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """One verifying SSL context per process: loading the CA bundle takes ~45 ms, which every provider (one per
+    model and run) paid on the event loop before its first call. An SSLContext is safe to share."""
+    return httpx.create_ssl_context()
+
+
 def build_client(
     config: ModelConfig,
     base_url: str,
@@ -110,8 +120,8 @@ def build_client(
         max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30.0
     )
     if transport is None:
-        # retries=0: the transport must not hide failures the runner's retry policy decides on.
-        transport = AiohttpTransport(limits=limits, retries=0)
+        # No retries in the transport: it must not hide failures the runner's retry policy decides on.
+        transport = SharedPoolTransport(base_url, limits, _default_ssl_context())
     return HttpxAiohttpClient(
         base_url=base_url.rstrip("/"),
         headers=config.headers,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from llmbench.errors import NetworkError
+from llmbench.errors import EmptyResponse, NetworkError
 from llmbench.providers.http import (
     HTTPProvider,
     elapsed_ms,
@@ -61,6 +61,8 @@ class OpenAIProvider(HTTPProvider):
             return await self._generate_stream(request, started)
         body = await self.post_json(_PATH, self._payload(request))
         with expect_protocol(self.model_id, "chat completion"):
+            if body["choices"] == []:
+                raise EmptyResponse("chat completion with no choice", model=self.model_id)
             choice = body["choices"][0]
             text = choice["message"].get("content") or ""
             if not isinstance(text, str):

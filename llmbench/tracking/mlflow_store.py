@@ -11,11 +11,9 @@ Metric names use a model key: the identifier with anything but letters, digits, 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,11 +21,14 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
+from llmbench.pricing import spend_summary
 from llmbench.report import item_rows, render_markdown
 from llmbench.tracking.keys import metric_key, model_keys
 from llmbench.tracking.plots import intervals_figure, pairwise_quality_figure, pareto_figure, quality_vs_cost_figure
 from llmbench.tracking.secrets import scrub_secrets, secret_values
 from llmbench.tracking.statistics import statistics_tag, statistics_values
+from llmbench.tracking.uri import default_tracking_uri
+from llmbench.tracking.uri import sqlite_dir as _sqlite_dir
 from llmbench.types import ComparisonResult
 
 __all__ = ["default_tracking_uri", "find_runs", "log_comparison", "log_profiles", "model_keys"]
@@ -37,25 +38,6 @@ _TAG_LIMIT = 8000
 _NOTE_LIMIT = 4000
 # log_batch limits per request.
 _BATCH_METRICS, _BATCH_PARAMS, _BATCH_TAGS = 1000, 100, 100
-
-
-def default_tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else an SQLite store in ``$LLMBENCH_HOME`` or the working directory."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    home = Path(os.environ.get("LLMBENCH_HOME") or Path.cwd()).resolve()
-    return f"sqlite:///{home / 'mlflow.db'}"  # absolute path: the leading "/" makes four slashes
-
-
-def _sqlite_dir(uri: str) -> Path | None:
-    """Directory of a local SQLite store, None for in-memory or remote stores."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri[len("sqlite:///") :].split("?", 1)[0]
-    if not path or path == ":memory:":
-        return None
-    return (Path.cwd() / path).resolve().parent  # an absolute path ignores Path.cwd()
 
 
 def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
@@ -130,8 +112,13 @@ def _comparison_values(
         "n_models": len(result.models),
         "n_items": len(result.items) or len({r.item_id for r in result.results}),
         "n_failed_calls": sum(not r.success for r in result.results),
+        "n_truncated": sum(r.truncated for r in result.results),
         "duration_ms": result.duration_ms,
     }
+    spend = spend_summary(result.results)
+    if spend.n_cached:  # cached answers were not paid again: their original cost is a separate line
+        values |= {"n_cached": spend.n_cached, "cost_cached_usd": spend.cached_usd}
+    values["cost_spent_usd"] = spend.spent_usd
     if result.analysis is not None:
         values["mean_agreement"] = result.analysis.mean_agreement
     tags: dict[str, str] = {}
@@ -225,6 +212,7 @@ def log_comparison(
             "llmbench.simulated": str(any(r.simulated for r in result.results)).lower(),
             "llmbench.comparison_id": result.comparison_id,
             "llmbench.statistics": statistics_tag(result),
+            **({"llmbench.run_id": result.run_id} if result.run_id else {}),
             "mlflow.note.content": _note(result),
             **model_tags,
             **(tags or {}),

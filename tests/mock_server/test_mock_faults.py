@@ -236,3 +236,30 @@ def test_ollama_stream_cut() -> None:
         lines, error = _stream_lines(url, {"model": "llama-mock", "messages": MESSAGES}, {"x-mock-fault": "stream_cut"})
     assert isinstance(error, httpx.RemoteProtocolError)
     assert len([line for line in lines if line]) == 3 and all('"done": false' in line for line in lines if line)
+
+
+def test_empty_fault_is_a_well_formed_answer_with_nothing_in_it() -> None:
+    with MockServer() as s:
+        openai = _openai(s, "empty").json()
+        anthropic = _anthropic(s, "empty").json()
+        ollama = _ollama(s, "empty").json()
+        url = f"{s.openai_base_url}/chat/completions"
+        body = {"model": "gpt-mock-mini", "messages": MESSAGES, "stream": True}
+        stream, error = _stream_lines(url, body, {"x-mock-fault": "empty"})
+    assert openai["choices"] == [] and openai["usage"]["completion_tokens"] == 0
+    assert anthropic["content"] == [] and anthropic["type"] == "message"
+    assert ollama["message"]["content"] == "" and ollama["done"] is True
+    chunks = [json.loads(line.removeprefix("data: ")) for line in stream if line.startswith("data: {")]
+    assert error is None and "data: [DONE]" in stream
+    assert chunks and all(chunk["choices"] == [] for chunk in chunks)
+
+
+def test_truncated_fault_cuts_the_answer_with_each_protocols_finish_reason() -> None:
+    with MockServer() as s:
+        openai = _openai(s, "truncated").json()
+        anthropic = _anthropic(s, "truncated").json()
+        ollama = _ollama(s, "truncated").json()
+    assert openai["choices"][0]["finish_reason"] == "length"
+    assert anthropic["stop_reason"] == "max_tokens"
+    assert ollama["done_reason"] == "length"
+    assert openai["choices"][0]["message"]["content"] and ollama["message"]["content"]
