@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
+from llmbench.home import home_paths
+from llmbench.textfiles import read_text
 from llmbench.types import ModelConfig, Price, RankingWeights, RoutingStrategy, SimSpec
 
 __all__ = [
@@ -47,7 +49,7 @@ class OrchestrationConfig(BaseModel):
     auto_update_profiles: bool = True
     profiles_path: str | None = Field(
         default=None,
-        description="JSON file or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json, else ~/.llmbench/profiles.json",
+        description="JSON file or SQLAlchemy URL; empty: profiles.json in the llmbench home ($LLMBENCH_HOME or ~/.llmbench)",
     )
     enable_statistical_tests: bool = False
     profile_update_weight: float = Field(default=0.1, ge=0, le=1)
@@ -131,11 +133,10 @@ class LLMBenchConfig(BaseModel):
     source: str | None = Field(default=None, exclude=True, description="The file this came from")
 
     def profiles_location(self) -> str:
-        """Where router profiles live: the configured path or URL, else beside the other local state."""
+        """Where router profiles live: the configured path or URL, else in the llmbench home with the other state."""
         if self.orchestration.profiles_path:
             return self.orchestration.profiles_path
-        home = os.environ.get("LLMBENCH_HOME")
-        return str(Path(home) / "profiles.json") if home else str(Path("~/.llmbench/profiles.json").expanduser())
+        return str(home_paths().profiles)
 
     def tracking_uri(self) -> str | None:
         """``MLFLOW_TRACKING_URI`` wins over ``[tracking] tracking_uri``; None means llmbench's local default."""
@@ -193,7 +194,7 @@ def load_config(path: str | Path | None = None) -> LLMBenchConfig:
     if found is None:
         return LLMBenchConfig()
     try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(found, "config file", ConfigError))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{found}: not valid TOML ({error})") from None
     return parse_config(data, source=str(found))
