@@ -24,7 +24,8 @@ Every failure a user can meet is one of these, and each message says what to do 
     │   └── MalformedResponse        a body that does not follow the protocol (retryable)
     ├── RoutingError
     │   └── NoModelsMeetConstraints  every candidate was filtered out; names the binding constraint
-    └── ProfileStoreError            the profile store is corrupt or unreachable
+    ├── ProfileStoreError            the profile store is corrupt or unreachable
+    └── LocalServerError             the local Prefect server cannot start (port taken, exited) or be reached
 
 Provider errors never carry request headers, so an API key cannot leak through an exception message.
 """
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidRequestError",
     "InvalidWeights",
     "LLMBenchError",
+    "LocalServerError",
     "MalformedResponse",
     "ModelNotFoundError",
     "NetworkError",
@@ -194,3 +196,7 @@ class NoModelsMeetConstraints(RoutingError):
 
 class ProfileStoreError(LLMBenchError):
     """The profile store cannot be read or written; it is never overwritten when corrupt."""
+
+
+class LocalServerError(LLMBenchError):
+    """The local Prefect server llmbench starts could not start or be reached; the message names port or log."""
