@@ -13,7 +13,7 @@ from llmbench.config import load_config
 from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
 from tasks.profiles import update_profiles
 
 __all__ = ["benchmark_models"]
@@ -50,5 +50,7 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
                 dataset_hash=dataset.sha256,
             )
         )
-    await asyncio.gather(*records)
+    recorded = await asyncio.gather(*records)
+    mlflow_run_id = recorded[-1] if config.tracking.enabled else None  # the MLflow record is appended last
+    result.links = run_links(mlflow_run_id, config.tracking_uri())
     return result

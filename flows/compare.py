@@ -13,7 +13,7 @@ from llmbench.comparison import single_item
 from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
 
 __all__ = ["compare_models"]
 
@@ -39,5 +39,7 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
                 tracking_uri=config.tracking_uri(),
             )
         )
-    await asyncio.gather(*records)
+    recorded = await asyncio.gather(*records)
+    mlflow_run_id = recorded[-1] if config.tracking.enabled else None  # the MLflow record is appended last
+    result.links = run_links(mlflow_run_id, config.tracking_uri())
     return result

@@ -9,19 +9,28 @@ from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
 from llmbench.report import cost_text
-from llmbench.types import ComparisonResult
+from llmbench.types import ComparisonResult, RunLinks
 
-__all__ = ["print_models", "print_quickstart", "print_result", "ranking_table"]
+__all__ = ["print_links", "print_models", "print_quickstart", "print_result", "ranking_table", "simulated_note"]
 
 
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
+def simulated_note(result: ComparisonResult) -> str:
+    """ "(SIMULATED models)" when every model is simulated, else the simulated ones by name; "" when none is."""
+    simulated = sorted({r.model for r in result.results if r.simulated})
+    if not simulated:
+        return ""
+    if set(result.models) <= set(simulated):
+        return " [yellow](SIMULATED models)[/yellow]"
+    return f" [yellow](simulated: {', '.join(simulated)})[/yellow]"
+
+
 def ranking_table(result: ComparisonResult) -> Table:
-    simulated = any(r.simulated for r in result.results)
     title = f"{result.name}: {len(result.models)} models × {max(1, len(result.items))} item(s)"
-    table = Table(title=title + (" [yellow](SIMULATED models)[/yellow]" if simulated else ""))
+    table = Table(title=title + simulated_note(result))
     for column, justify in [
         ("#", "right"),
         ("model", "left"),
@@ -67,16 +76,17 @@ def _print_recommendations(console: Console, result: ComparisonResult) -> None:
         console.print(f"  {label:17} {value or '— (no known price)'}  [dim]{why}[/dim]", highlight=False)
 
 
-def _tracking_hint(console: Console) -> None:
-    from llmbench.config import load_config
-    from llmbench.tracking import default_tracking_uri
-
-    uri = load_config().tracking_uri() or default_tracking_uri()
-    console.print(
-        f"\nRecorded in MLflow ({uri}). Open it with: [bold]make mlflow-ui[/bold]  (or: mlflow ui "
-        f"--backend-store-uri {uri} --workers 1)",
-        highlight=False,
-    )
+def print_links(console: Console, links: RunLinks | None) -> None:
+    """Where the run went: its MLflow run (page, or how to open the store) and its Prefect flow run."""
+    if links is None:
+        return
+    if links.mlflow_run_id:
+        where = links.mlflow_run_url or ""
+        if not where and links.mlflow_ui_command:
+            where = f"(no MLflow UI serves this store; open one with: {links.mlflow_ui_command}, or make mlflow-ui)"
+        console.print(f"MLflow run   {links.mlflow_run_id}  {where}", highlight=False)
+    if links.prefect_flow_run_url:
+        console.print(f"Prefect run  {links.prefect_flow_run_url}", highlight=False)
 
 
 def print_result(console: Console, result: ComparisonResult) -> None:
@@ -93,7 +103,8 @@ def print_result(console: Console, result: ComparisonResult) -> None:
     _print_recommendations(console, result)
     if result.analysis is not None:
         console.print(f"[bold]Summary[/bold] {result.analysis.summary}", highlight=False)
-    _tracking_hint(console)
+    console.print()
+    print_links(console, result.links)
 
 
 def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> None:
@@ -102,8 +113,8 @@ def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> N
         console.rule(prompt)
         console.print(ranking_table(result))
         _print_recommendations(console, result)
+        print_links(console, result.links)
     _print_across(console, results)
-    _tracking_hint(console)
 
 
 def _print_across(console: Console, results: Sequence[ComparisonResult]) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "RankingWeights",
     "Recommendation",
     "RoutingStrategy",
+    "RunLinks",
     "SignificanceTest",
     "SimSpec",
     "TaskType",
@@ -309,6 +310,17 @@ class Recommendation(BaseModel):
     reasoning: dict[str, str] = Field(default_factory=dict)
 
 
+class RunLinks(BaseModel):
+    """Where a run was recorded, so it can be found again (printed by the CLI, part of its ``--json``)."""
+
+    mlflow_run_id: str | None = None
+    mlflow_tracking_uri: str | None = None
+    mlflow_run_url: str | None = Field(default=None, description="The run in an MLflow UI serving that store")
+    mlflow_ui_command: str | None = Field(default=None, description="How to open the store when no UI serves it")
+    prefect_flow_run_id: str | None = None
+    prefect_flow_run_url: str | None = None
+
+
 class ComparisonResult(BaseModel):
     """Everything one comparison or benchmark produced."""
 
@@ -328,3 +340,4 @@ class ComparisonResult(BaseModel):
     duration_ms: float = 0.0
     weights: RankingWeights = Field(default_factory=RankingWeights)
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    links: RunLinks | None = Field(default=None, description="The MLflow run and Prefect flow run of this result")
