@@ -29,6 +29,7 @@ __all__ = [
     "PrefectConfig",
     "RouterConfig",
     "TrackingConfig",
+    "allowed_values",
     "find_config_path",
     "load_config",
     "parse_model_refs",
@@ -49,7 +50,7 @@ class OrchestrationConfig(BaseModel):
     auto_update_profiles: bool = True
     profiles_path: str | None = Field(
         default=None,
-        description="JSON file or SQLAlchemy URL; empty: profiles.json in the llmbench home ($LLMBENCH_HOME or ~/.llmbench)",
+        description="JSON file or SQLAlchemy URL; empty: profiles.json in $LLMBENCH_HOME (default ~/.llmbench)",
     )
     enable_statistical_tests: bool = False
     profile_update_weight: float = Field(default=0.1, ge=0, le=1)
@@ -220,13 +221,13 @@ def _describe(error: ValidationError, data: dict[str, Any]) -> str:
         return f"{where}: unknown key"
     if first["type"] == "missing":
         return f"{where}: required key is missing"
-    allowed = _allowed(LLMBenchConfig, first["loc"])
+    allowed = allowed_values(LLMBenchConfig, first["loc"])
     hint = f" (allowed: {allowed})" if allowed else ""
     return f"{where} = {first.get('input')!r}: {first['msg']}{hint}"
 
 
-def _allowed(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """The range or choices of the field at ``loc``, read from its declaration."""
+def allowed_values(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The range or choices of the field at ``loc`` of ``model`` ("1–20", "a | b"), read from its declaration."""
     cls: Any = model
     field = None
     skip_key = False
