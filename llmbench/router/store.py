@@ -366,7 +366,7 @@ def read_import_file(path: str | os.PathLike[str]) -> dict[str, ModelProfile]:
     from llmbench.textfiles import read_text
 
     where = f"import file {path}"
-    text = read_text(path, "import file", ProfileStoreError)
+    text = read_text(Path(path), "import file", ProfileStoreError)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
