@@ -12,7 +12,7 @@ import pkgutil
 
 import typer
 
-from llmbench.cli._shared import OneLineErrors
+from llmbench.cli._shared import OneLineErrors, run_once_gc
 
 __all__ = ["app", "main"]
 
@@ -35,6 +35,7 @@ _register_groups()
 
 
 def main() -> None:
+    run_once_gc()
     app()
 
 

@@ -84,8 +84,7 @@ def compare(
         )
         settings = resolve_settings(request, load_config())
         connection = _connect(json_output)
-        from flows.compare import compare_models
-
+        compare_models = _flow("flows.compare", "compare_models")
         result = _with_progress(len(settings.models), lambda: asyncio.run(compare_models(request)), json_output)
     _show(result, json_output, connection)
 
@@ -129,8 +128,7 @@ def bench(
         if auto if request.update_profiles is None else request.update_profiles:
             check_profile_store(cfg.profiles_location())  # an unusable store fails now, not after every call
         connection = _connect(json_output)
-        from flows.benchmark import benchmark_models
-
+        benchmark_models = _flow("flows.benchmark", "benchmark_models")
         total = len(settings.models) * min(n_items, limit or n_items)
         result = _with_progress(total, lambda: asyncio.run(benchmark_models(request)), json_output)
     _show(result, json_output, connection)
@@ -162,8 +160,7 @@ def quickstart(config: ConfigOption = None) -> None:
             resolve_settings(request, cfg)
         err.print("[bold]llmbench quick start[/bold]: simulated models (offline, deterministic), flow compare-models")
         connection = _connect(quiet=False)
-        from flows.compare import compare_models
-
+        compare_models = _flow("flows.compare", "compare_models")
         results = []
         for request in prompts:
             err.print(f"[dim]prompt:[/dim] {request.prompt}")
@@ -186,6 +183,16 @@ def _connect(quiet: bool) -> PrefectConnection:
             highlight=False,
         )
     return connection
+
+
+def _flow(module: str, name: str) -> Any:
+    """A flow, imported once the checks passed (Prefect takes ~1 s to import) and frozen out of later GC scans."""
+    import gc
+    import importlib
+
+    flow = getattr(importlib.import_module(module), name)
+    gc.freeze()  # see run_once_gc
+    return flow
 
 
 def _with_progress(total: int, work: Callable[[], T], quiet: bool) -> T:
