@@ -72,6 +72,8 @@ def prepare_environment(config: Path | None) -> None:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     if config is not None:
+        if not config.expanduser().is_file():
+            fail(f"--config {config}: config file not found")
         os.environ["LLMBENCH_CONFIG"] = str(config.expanduser().resolve())
 
 
