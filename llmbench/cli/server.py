@@ -32,7 +32,6 @@ def _locations(config: Path | None) -> dict[str, str]:
         "MLflow store": cfg.tracking_uri() or paths.mlflow_uri,
         "MLflow artifacts": str(paths.mlflow_artifacts),
         "Prefect state": str(paths.prefect_home),
-        "server logs": str(paths.server),
     }
 
 
@@ -49,9 +48,15 @@ def _server_report() -> dict[str, object]:
         "ui_url": status.ui_url,
         "log": str(status.log),
         "commands_use": chosen[0] if chosen else status.api_url,
-        "chosen_by": chosen[1] if chosen else "llmbench (local server)",
+        "chosen_by": chosen[1] if chosen else "local server",
     }
     return report
+
+
+def _why(source: str) -> str:
+    if source == "local server":
+        return "llmbench's local server, started by the first command that needs it"
+    return f"from {source}: llmbench's local server is not used"
 
 
 def _print_table(rows: dict[str, object]) -> None:
@@ -76,7 +81,7 @@ def status(json_output: JsonOption = False, config: ConfigOption = None) -> None
     _print_table(
         {
             "Prefect server": f"{state}  UI {report['ui_url']}",
-            "commands use": f"{report['commands_use']}  (chosen by {report['chosen_by']})",
+            "commands use": f"{report['commands_use']}  ({_why(str(report['chosen_by']))})",
             "server log": report["log"],
             **locations,
         }
@@ -111,8 +116,8 @@ def stop() -> None:
 
 @guarded
 def setup(config: ConfigOption = None) -> None:
-    """Start (or reuse) the Prefect server, create the concurrency limits of [prefect] provider_concurrency, and
-    print where each thing lives."""
+    """Start (or reuse) the Prefect server, create the provider concurrency limits of llmbench.toml, and print
+    where each thing lives."""
     prepare_environment(config)
     from llmbench.config import load_config
     from llmbench.server import connect_prefect
@@ -126,7 +131,7 @@ def setup(config: ConfigOption = None) -> None:
     limits = asyncio.run(upsert_provider_limits(cfg.prefect.provider_concurrency))
     for provider, limit in limits.items():
         out.print(f"concurrency limit llmbench-provider-{provider} = {limit}")
-    _print_table({"Prefect server": f"{connection.ui_url}  (chosen by {connection.source})", **_locations(config)})
+    _print_table({"Prefect server": f"{connection.ui_url}  ({_why(connection.source)})", **_locations(config)})
 
 
 def register(app: typer.Typer) -> None:
