@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -73,6 +74,13 @@ class ServerStatus(BaseModel):
     prefect_home: Path
     log: Path
     started_at: datetime | None = None
+
+
+def _await_exec(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Return once ``proc`` runs the ``prefect`` program (or has exited, which the caller reports)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and not pid_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _healthy(port: int, timeout: float = 2.0) -> bool:
@@ -176,9 +184,12 @@ class LocalPrefectServer:
             cwd=self.paths.home,
         )
         state = _State(pid=proc.pid, port=self.port, started_at=datetime.now(UTC))
-        self._record(state)
         try:
-            self._wait_healthy(state, timeout)
+            # Until it has exec'd, the child's command line is this process's: recorded earlier, other commands
+            # would take it for a dead server and remove the record.
+            _await_exec(proc)
+            self._record(state)
+            self._wait_healthy(state, timeout, proc)
         except BaseException:
             stop_group(proc.pid, signal.SIGTERM, STOP_TIMEOUT_SECONDS)  # never leave a half-started orphan
             self.state_file.unlink(missing_ok=True)
@@ -197,10 +208,10 @@ class LocalPrefectServer:
         )
         return env
 
-    def _wait_healthy(self, state: _State, timeout: float) -> None:
+    def _wait_healthy(self, state: _State, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while not _healthy(state.port, timeout=1.0):
-            if not pid_alive(state.pid):
+            if (proc.poll() is not None) if proc is not None else not pid_alive(state.pid):
                 self.state_file.unlink(missing_ok=True)
                 last = tail(self.log_file, 1).strip() or "no output"
                 raise LocalServerError(f"the local Prefect server exited while starting ({last}); see {self.log_file}")
