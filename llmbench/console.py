@@ -77,16 +77,22 @@ def _print_recommendations(console: Console, result: ComparisonResult) -> None:
 
 
 def print_links(console: Console, links: RunLinks | None) -> None:
-    """Where the run went: its MLflow run (page, or how to open the store) and its Prefect flow run."""
+    """Where the run went: its MLflow run (page, or how to open the store) and its Prefect flow run.
+
+    Never wrapped (``soft_wrap``), so a URL or command can be copied whole.
+    """
     if links is None:
         return
     if links.mlflow_run_id:
-        where = links.mlflow_run_url or ""
-        if not where and links.mlflow_ui_command:
-            where = f"(no MLflow UI serves this store; open one with: {links.mlflow_ui_command}, or make mlflow-ui)"
-        console.print(f"MLflow run   {links.mlflow_run_id}  {where}", highlight=False)
+        console.print(
+            f"MLflow run   {links.mlflow_run_id}  {links.mlflow_run_url or ''}", highlight=False, soft_wrap=True
+        )
+        if not links.mlflow_run_url and links.mlflow_ui_command:
+            console.print(
+                f"  open it:   {links.mlflow_ui_command}   (or: make mlflow-ui)", highlight=False, soft_wrap=True
+            )
     if links.prefect_flow_run_url:
-        console.print(f"Prefect run  {links.prefect_flow_run_url}", highlight=False)
+        console.print(f"Prefect run  {links.prefect_flow_run_url}", highlight=False, soft_wrap=True)
 
 
 def print_result(console: Console, result: ComparisonResult) -> None:
