@@ -211,7 +211,8 @@ class LocalPrefectServer:
     def _wait_healthy(self, state: _State, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while not _healthy(state.port, timeout=1.0):
-            if (proc.poll() is not None) if proc is not None else not pid_alive(state.pid):
+            exited = proc.poll() is not None if proc is not None else not pid_alive(state.pid)
+            if exited:
                 self.state_file.unlink(missing_ok=True)
                 last = tail(self.log_file, 1).strip() or "no output"
                 raise LocalServerError(f"the local Prefect server exited while starting ({last}); see {self.log_file}")
