@@ -5,13 +5,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-# Everything local stays in the checkout: Prefect's database, the MLflow store, router profiles.
-export LLMBENCH_HOME ?= $(CURDIR)
-export PREFECT_HOME ?= $(CURDIR)/.prefect
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
+# Local state (profiles, MLflow store, the local Prefect server) lives in the llmbench home, $LLMBENCH_HOME or
+# ~/.llmbench, the same whichever way llmbench is started: `llmbench server status` prints where each thing is.
+# Tests never touch it (they set LLMBENCH_HOME to temporary directories).
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-export MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/mlflow.db
-export PREFECT_PORT ?= 4200
+export LLMBENCH_PREFECT_PORT ?= 4200
 export MLFLOW_PORT ?= 5000
 
 .PHONY: install run test lint format serve stop mlflow-ui clean
@@ -45,9 +43,10 @@ serve: install ## Prefect server + work pool + worker + deployments on localhost
 stop:
 	$(BIN)/python -m deployments.local stop
 
-mlflow-ui: install ## MLflow UI on the local store
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) \
+mlflow-ui: install ## MLflow UI on the store llmbench records to (MLFLOW_TRACKING_URI, else the home's)
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri "$$($(PY) -c \
+		'import os; from llmbench.home import home_paths; print(os.environ.get("MLFLOW_TRACKING_URI") or home_paths().mlflow_uri)')" \
 		--host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1
 
-clean:
-	rm -rf $(VENV) .prefect mlflow.db mlartifacts mlruns .run
+clean: ## the virtual environment (the llmbench home is left alone: `llmbench server stop`, then remove it)
+	rm -rf $(VENV)

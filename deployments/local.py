@@ -1,8 +1,10 @@
-"""A Prefect server, the ``llmbench-local`` work pool, the deployments of ``prefect.yaml`` and a worker, on localhost.
+"""The ``llmbench-local`` work pool, the deployments of ``prefect.yaml`` and a worker, on llmbench's local server.
 
 ``python -m deployments.local serve|stop|status`` (``make serve`` / ``make stop``); the end-to-end test drives the
-same :class:`LocalStack`. The server and the worker run in the background, each in its own session so that ``stop``
-can signal the whole process tree; pid files and logs live in ``<home>/.run/``.
+same :class:`LocalStack`. The Prefect server is the one the CLI starts and reuses (:mod:`llmbench.server`), with its
+state in the llmbench home, so ``make serve``, ``make run`` and the CLI all see the same flow runs. The worker runs
+in the background in its own session so that ``stop`` can signal the flow runs it started too; its pid file and
+log sit beside the server's in ``<home>/server/``.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+from llmbench.errors import LLMBenchError
+from llmbench.home import home_paths, llmbench_home
+from llmbench.links import MLFLOW_PORT_ENV
+from llmbench.server import LocalPrefectServer, configured_port
+from llmbench.server.process import executable, read_pid, spawn, stop_group, tail
 
-__all__ = ["DEFAULT_PORT", "WORK_POOL", "LocalStack", "StackError", "main"]
+__all__ = ["WORK_POOL", "LocalStack", "StackError", "main"]
 
 WORK_POOL = "llmbench-local"
-DEFAULT_PORT = 4200
-#: A cold start on a new SQLite database takes up to ~25 s on 2 cores.
-SERVER_START_TIMEOUT_SECONDS = 90.0
 WORKER_START_TIMEOUT_SECONDS = 60.0
 DEPLOY_TIMEOUT_SECONDS = 300.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -37,86 +40,42 @@ class StackError(RuntimeError):
     """A part of the local stack did not start; the message names its log file."""
 
 
-def _prefect_bin() -> str:
-    beside = Path(sys.executable).with_name("prefect")
-    return str(beside) if beside.exists() else "prefect"
-
-
-def _is_prefect_process(pid: int) -> bool:
-    """Guards against a stale pid file whose pid now belongs to something else; True where /proc is unavailable."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return b"prefect" in cmdline
-
-
-def _alive(pid: int) -> bool:
-    # Reap it if it is our own child, or it would linger as a zombie that still "exists".
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _is_prefect_process(pid)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 class LocalStack:
-    """One Prefect server + work pool + deployments + worker, with all state under ``home``.
+    """Work pool + deployments + worker on the local Prefect server of ``home`` (default: the llmbench home).
 
     ``env`` is the base environment of every child process (default: a copy of ``os.environ``); the stack adds
-    ``PREFECT_API_URL``, ``PREFECT_HOME`` (kept when ``env`` has one, else ``<home>/.prefect``), ``LLMBENCH_HOME``,
-    ``LLMBENCH_PROJECT_DIR`` (the pull step of prefect.yaml) and ``MLFLOW_TRACKING_URI`` (kept when set, else an
-    SQLite store in ``home``). ``PREFECT_API_DATABASE_CONNECTION_URL`` passes through to the server.
+    ``PREFECT_API_URL``, ``PREFECT_HOME`` (the server's, in the home), ``LLMBENCH_HOME``, ``LLMBENCH_PROJECT_DIR``
+    (the pull step of prefect.yaml) and ``MLFLOW_TRACKING_URI`` (kept when set, else the home's SQLite store).
+    ``PREFECT_API_DATABASE_CONNECTION_URL`` passes through to the server.
     """
 
     def __init__(
         self,
         project_dir: Path | str = PROJECT_DIR,
         home: Path | str | None = None,
-        port: int = DEFAULT_PORT,
+        port: int | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.project_dir = Path(project_dir).resolve()
-        self.home = Path(home if home is not None else self.project_dir).resolve()
-        self.port = port
-        self.run_dir = self.home / ".run"
+        self.paths = home_paths(Path(home) if home is not None else llmbench_home())
+        self.home = self.paths.home
+        self.run_dir = self.paths.server
         base = dict(os.environ if env is None else env)
+        self.server = LocalPrefectServer(self.paths, port=port if port is not None else configured_port(), env=base)
         base.update(
             PREFECT_API_URL=self.api_url,
-            PREFECT_HOME=base.get("PREFECT_HOME") or str(self.home / ".prefect"),
+            PREFECT_HOME=str(self.paths.prefect_home),
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             LLMBENCH_HOME=str(self.home),
             LLMBENCH_PROJECT_DIR=str(self.project_dir),
-            MLFLOW_TRACKING_URI=base.get("MLFLOW_TRACKING_URI") or f"sqlite:///{self.home / 'mlflow.db'}",
+            MLFLOW_TRACKING_URI=base.get("MLFLOW_TRACKING_URI") or self.paths.mlflow_uri,
         )
         self.env = base
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._worker: subprocess.Popen[bytes] | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.status().port  # the running server's, else the configured one
 
     @property
     def ui_url(self) -> str:
@@ -126,89 +85,27 @@ class LocalStack:
     def api_url(self) -> str:
         return f"{self.ui_url}/api"
 
-    # -- processes -------------------------------------------------------------------------------------------
-
-    def _pid_file(self, name: str) -> Path:
-        return self.run_dir / f"{name}.pid"
-
     def log_file(self, name: str) -> Path:
-        return self.run_dir / f"{name}.log"
+        return self.server.log_file if name == "server" else self.run_dir / f"{name}.log"
 
     def pid(self, name: str) -> int | None:
-        """The pid of ``server`` or ``worker`` when it is running, else None (a stale pid file is removed)."""
-        try:
-            pid = int(self._pid_file(name).read_text().strip())
-        except (OSError, ValueError):
-            return None
-        if _alive(pid):
-            return pid
-        self._pid_file(name).unlink(missing_ok=True)
-        return None
-
-    def _spawn(self, name: str, args: list[str], env: Mapping[str, str] | None = None) -> int:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        with self.log_file(name).open("ab") as log:
-            log.write(f"\n--- {datetime.now(UTC).isoformat()} {' '.join(args)}\n".encode())
-            log.flush()
-            proc = subprocess.Popen(
-                args,
-                cwd=self.project_dir,
-                env=dict(env or self.env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stop() signals the flow runs it started too
-            )
-        self._procs[name] = proc
-        self._pid_file(name).write_text(f"{proc.pid}\n")
-        return proc.pid
-
-    def _exited(self, name: str, pid: int) -> bool:
-        proc = self._procs.get(name)
-        if proc is not None and proc.pid == pid:
-            return proc.poll() is not None
-        return not _alive(pid)
-
-    def _stop(self, name: str, first: signal.Signals, timeout: float) -> bool:
-        """``first`` to the process group, SIGKILL after ``timeout``; True when something was running."""
-        pid = self.pid(name)
-        if pid is None:
-            return False
-        _signal_group(pid, first)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not (self._exited(name, pid) and not _group_alive(pid)):
-            time.sleep(0.1)
-        if not self._exited(name, pid) or _group_alive(pid):
-            _signal_group(pid, signal.SIGKILL)
-            proc = self._procs.get(name)
-            if proc is not None:
-                proc.wait(timeout=10)
-        self._procs.pop(name, None)
-        self._pid_file(name).unlink(missing_ok=True)
-        return True
+        """The pid of ``server`` or ``worker`` when it is running, else None."""
+        if name == "server":
+            return self.server.status().pid
+        return read_pid(self.run_dir / f"{name}.pid")
 
     # -- steps -----------------------------------------------------------------------------------------------
 
     def healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return self.server.status().healthy
 
-    def start_server(self, timeout: float = SERVER_START_TIMEOUT_SECONDS) -> None:
-        if self.pid("server") is None:
-            if self.healthy():
-                raise StackError(f"another Prefect server already answers on port {self.port}: stop it or pick a port")
-            args = [_prefect_bin(), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
-            self._spawn("server", args)
-        deadline = time.monotonic() + timeout
-        while not self.healthy():
-            pid = self.pid("server")
-            if pid is None:
-                raise StackError(f"prefect server exited; {self.log_file('server')}:\n{_tail(self.log_file('server'))}")
-            if time.monotonic() > deadline:
-                raise StackError(f"prefect server not healthy after {timeout:.0f} s; see {self.log_file('server')}")
-            time.sleep(0.25)
+    def start_server(self) -> None:
+        """Reuse the home's server, or start it (the same one ``llmbench`` commands use)."""
+        try:
+            status = self.server.ensure_running()
+        except LLMBenchError as error:
+            raise StackError(str(error)) from None
+        self.env["PREFECT_API_URL"] = status.api_url
 
     async def _prepare(self) -> dict[str, int]:
         from prefect.client.orchestration import get_client
@@ -243,7 +140,7 @@ class LocalStack:
         log = self.log_file("deploy")
         with log.open("wb") as out:
             done = subprocess.run(
-                [_prefect_bin(), "--no-prompt", "deploy", "--all"],
+                [executable("prefect"), "--no-prompt", "deploy", "--all"],
                 cwd=self.project_dir,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -253,7 +150,7 @@ class LocalStack:
                 check=False,
             )
         if done.returncode != 0:
-            raise StackError(f"prefect deploy failed ({done.returncode}); {log}:\n{_tail(log)}")
+            raise StackError(f"prefect deploy failed ({done.returncode}); {log}:\n{tail(log, 30)}")
 
     async def _worker_online(self, since: datetime) -> bool:
         from prefect.client.orchestration import get_client
@@ -269,11 +166,15 @@ class LocalStack:
         if self.pid("worker") is not None:
             return
         since = datetime.now(UTC).replace(microsecond=0)
-        self._spawn("worker", [_prefect_bin(), "worker", "start", "--pool", WORK_POOL])
+        log = self.log_file("worker")
+        self._worker = spawn(
+            [executable("prefect"), "worker", "start", "--pool", WORK_POOL], env=self.env, log=log, cwd=self.project_dir
+        )
+        (self.run_dir / "worker.pid").write_text(f"{self._worker.pid}\n")
         deadline = time.monotonic() + timeout
         while not asyncio.run(self._worker_online(since)):
-            if self.pid("worker") is None:
-                raise StackError(f"prefect worker exited; {self.log_file('worker')}:\n{_tail(self.log_file('worker'))}")
+            if self._worker.poll() is not None:
+                raise StackError(f"prefect worker exited; {log}:\n{tail(log, 30)}")
             if time.monotonic() > deadline:
                 raise StackError(f"prefect worker not online after {timeout:.0f} s; see {self.log_file('worker')}")
             time.sleep(0.5)
@@ -306,19 +207,28 @@ class LocalStack:
 
     def stop(self) -> list[str]:
         """Worker first (SIGINT: it ignores SIGTERM for a long time), then the server; safe to call twice."""
-        stopped = []
-        if self._stop("worker", signal.SIGINT, STOP_TIMEOUT_SECONDS):
-            stopped.append("worker")
-        if self._stop("server", signal.SIGTERM, STOP_TIMEOUT_SECONDS):
+        stopped = ["worker"] if self.stop_worker() else []
+        if self.server.stop(STOP_TIMEOUT_SECONDS):
             stopped.append("server")
         return stopped
 
+    def stop_worker(self) -> bool:
+        """SIGINT to the worker's process group (it ignores SIGTERM for a long time); True when one ran."""
+        worker = self.pid("worker")
+        if worker is None:
+            return False
+        stop_group(worker, signal.SIGINT, STOP_TIMEOUT_SECONDS)
+        (self.run_dir / "worker.pid").unlink(missing_ok=True)
+        return True
+
     def status(self) -> dict[str, object]:
+        server = self.server.status()
         return {
-            "server_pid": self.pid("server"),
+            "server_pid": server.pid,
             "worker_pid": self.pid("worker"),
-            "api_healthy": self.healthy(),
-            "ui": self.ui_url,
+            "api_healthy": server.healthy,
+            "ui": server.ui_url,
+            "home": str(self.home),
             "logs": str(self.run_dir),
         }
 
@@ -336,13 +246,15 @@ class LocalStack:
 
 def _next_steps(stack: LocalStack) -> str:
     uri = stack.env["MLFLOW_TRACKING_URI"]
+    mlflow_port = stack.env.get(MLFLOW_PORT_ENV) or "5000"
     return "\n".join(
         [
-            f"Prefect UI:  {stack.ui_url}",
+            f"Prefect UI:  {stack.ui_url}   (llmbench commands use this server too)",
             f"Run a flow:  PREFECT_API_URL={stack.api_url} prefect deployment run 'compare-models/compare'",
-            "MLflow UI:   make mlflow-ui   (or: MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui "
-            f"--backend-store-uri {uri} --host 127.0.0.1 --port 5000 --workers 1)",
-            f"Logs:        {stack.run_dir}/   Stop: make stop",
+            f"MLflow UI:   make mlflow-ui   (http://127.0.0.1:{mlflow_port}; or: "
+            f"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui --backend-store-uri {uri} --host 127.0.0.1 "
+            f"--port {mlflow_port} --workers 1)",
+            f"State:       {stack.home}/   Logs: {stack.run_dir}/   Stop: make stop",
         ]
     )
 
@@ -350,8 +262,8 @@ def _next_steps(stack: LocalStack) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deployments.local", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["serve", "stop", "status"])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PREFECT_PORT") or DEFAULT_PORT))
-    parser.add_argument("--home", default=os.environ.get("LLMBENCH_HOME") or os.getcwd(), help="state and logs")
+    parser.add_argument("--port", type=int, default=None, help="server port (default $LLMBENCH_PREFECT_PORT or 4200)")
+    parser.add_argument("--home", default=None, help="state and logs (default $LLMBENCH_HOME or ~/.llmbench)")
     args = parser.parse_args(argv)
     stack = LocalStack(PROJECT_DIR, home=args.home, port=args.port)
     if args.command == "stop":
@@ -370,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = stack.serve(echo=True)
         except StackError as error:
             print(f"error: {error}", file=sys.stderr)
-            stack.stop()
+            stack.stop_worker()  # the server stays: llmbench commands may be using it
             return 1
         print(f"ready in {timings['total']:.1f} s")
     print(_next_steps(stack))

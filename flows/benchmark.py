@@ -13,7 +13,7 @@ from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
 from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
 from tasks.profiles import update_profiles
 
 __all__ = ["benchmark_models"]
@@ -57,5 +57,8 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
             await asyncio.to_thread(update_profiles, quote(result), config.profiles_location(), weight)
 
         artifacts = publish_artifacts(quote(result), key_prefix="benchmark")
-        await write_records(artifacts, mlflow_run, config.tracking_uri(), learn_profiles if learn else None)
+        mlflow_run_id = await write_records(
+            artifacts, mlflow_run, config.tracking_uri(), learn_profiles if learn else None
+        )
+    result.links = run_links(mlflow_run_id, config.tracking_uri())
     return result

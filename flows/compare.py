@@ -13,7 +13,7 @@ from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
 from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts
+from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
 
 __all__ = ["compare_models"]
 
@@ -38,5 +38,7 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
                 params=run_params(settings),
                 tracking_uri=config.tracking_uri(),
             )
-        await write_records(publish_artifacts(quote(result), key_prefix="compare"), mlflow_run, config.tracking_uri())
+        artifacts = publish_artifacts(quote(result), key_prefix="compare")
+        mlflow_run_id = await write_records(artifacts, mlflow_run, config.tracking_uri())
+    result.links = run_links(mlflow_run_id, config.tracking_uri())
     return result

@@ -93,10 +93,10 @@ async def write_records(
     mlflow_run: Awaitable[str] | None,
     tracking_uri: str | None,
     then: Callable[[], Awaitable[object]] | None = None,
-) -> None:
+) -> str | None:
     """The Prefect artifacts and the MLflow run at once, then ``then`` (profile updates, which must only follow
-    a recorded run). When any of it fails, the MLflow run already logged is marked FAILED: no FINISHED record of
-    a command that failed."""
+    a recorded run); returns the MLflow run id. When any of it fails, the MLflow run already logged is marked
+    FAILED: no FINISHED record of a command that failed."""
     outcomes = await asyncio.gather(artifacts, *([mlflow_run] if mlflow_run else []), return_exceptions=True)
     mlflow_id = outcomes[1] if len(outcomes) > 1 and isinstance(outcomes[1], str) else None
     try:
@@ -109,6 +109,7 @@ async def write_records(
         if mlflow_id is not None:
             await asyncio.to_thread(mark_mlflow_failed, mlflow_id, tracking_uri)
         raise
+    return mlflow_id
 
 
 async def _execute_all(settings: RunSettings, items: list[DatasetItem], run_id: str | None) -> ExecutionOutcome:

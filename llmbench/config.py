@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from llmbench.errors import ConfigError, InvalidWeights
 from llmbench.execution import RetryPolicy
 from llmbench.home import home_paths
+from llmbench.textfiles import read_text
 from llmbench.types import (
     ModelConfig,
     Normalisation,
@@ -45,6 +46,7 @@ __all__ = [
     "RubricConfig",
     "StoreConfig",
     "TrackingConfig",
+    "allowed_values",
     "find_config_path",
     "load_config",
     "parse_model_refs",
@@ -65,7 +67,7 @@ class OrchestrationConfig(BaseModel):
     auto_update_profiles: bool = True
     profiles_path: str | None = Field(
         default=None,
-        description="JSON file or SQLAlchemy URL; empty: $LLMBENCH_HOME/profiles.json, else ~/.llmbench/profiles.json",
+        description="JSON file or SQLAlchemy URL; empty: profiles.json in $LLMBENCH_HOME (default ~/.llmbench)",
     )
     enable_statistical_tests: bool | None = Field(
         default=None, description="The seed's switch: when set it wins over [statistics] enabled"
@@ -243,11 +245,10 @@ class LLMBenchConfig(BaseModel):
     source: str | None = Field(default=None, exclude=True, description="The file this came from")
 
     def profiles_location(self) -> str:
-        """Where router profiles live: the configured path or URL, else beside the other local state."""
+        """Where router profiles live: the configured path or URL, else in the llmbench home with the other state."""
         if self.orchestration.profiles_path:
             return self.orchestration.profiles_path
-        home = os.environ.get("LLMBENCH_HOME")
-        return str(Path(home) / "profiles.json") if home else str(Path("~/.llmbench/profiles.json").expanduser())
+        return str(home_paths().profiles)
 
     def store_url(self) -> str:
         """``[store] url``, else the SQLite file under the llmbench home."""
@@ -320,7 +321,7 @@ def load_config(path: str | Path | None = None) -> LLMBenchConfig:
     if found is None:
         return LLMBenchConfig()
     try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(found, "config file", ConfigError))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{found}: not valid TOML ({error})") from None
     return parse_config(data, source=str(found))
@@ -346,13 +347,13 @@ def _describe(error: ValidationError, data: dict[str, Any]) -> str:
         return f"{where}: unknown key"
     if first["type"] == "missing":
         return f"{where}: required key is missing"
-    allowed = _allowed(LLMBenchConfig, first["loc"])
+    allowed = allowed_values(LLMBenchConfig, first["loc"])
     hint = f" (allowed: {allowed})" if allowed else ""
     return f"{where} = {first.get('input')!r}: {first['msg']}{hint}"
 
 
-def _allowed(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """The range or choices of the field at ``loc``, read from its declaration."""
+def allowed_values(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The range or choices of the field at ``loc`` of ``model`` ("1–20", "a | b"), read from its declaration."""
     cls: Any = model
     field = None
     skip_key = False

@@ -9,9 +9,9 @@ from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
 from llmbench.report import cost_text, group_text
-from llmbench.types import ComparisonResult, Interval
+from llmbench.types import ComparisonResult, Interval, RunLinks
 
-__all__ = ["print_models", "print_quickstart", "print_result", "ranking_table"]
+__all__ = ["print_links", "print_models", "print_quickstart", "print_result", "ranking_table", "simulated_note"]
 
 
 def _ms(value: float | None) -> str:
@@ -36,10 +36,19 @@ def _caption(result: ComparisonResult) -> str | None:
     return f"{level}; tied (not significantly different): {'; '.join(tied)}" if tied else level
 
 
+def simulated_note(result: ComparisonResult) -> str:
+    """ "(SIMULATED models)" when every model is simulated, else the simulated ones by name; "" when none is."""
+    simulated = sorted({r.model for r in result.results if r.simulated})
+    if not simulated:
+        return ""
+    if set(result.models) <= set(simulated):
+        return " [yellow](SIMULATED models)[/yellow]"
+    return f" [yellow](simulated: {', '.join(simulated)})[/yellow]"
+
+
 def ranking_table(result: ComparisonResult) -> Table:
-    simulated = any(r.simulated for r in result.results)
     title = f"{result.name}: {len(result.models)} models × {max(1, len(result.items))} item(s)"
-    table = Table(title=title + (" [yellow](SIMULATED models)[/yellow]" if simulated else ""), caption=_caption(result))
+    table = Table(title=title + simulated_note(result), caption=_caption(result))
     stats = result.statistics is not None and result.statistics.enabled
     for column, justify in [
         ("#", "right"),
@@ -88,16 +97,23 @@ def _print_recommendations(console: Console, result: ComparisonResult) -> None:
         console.print(f"  {label:17} {value or '— (no known price)'}  [dim]{why}[/dim]", highlight=False)
 
 
-def _tracking_hint(console: Console) -> None:
-    from llmbench.config import load_config
-    from llmbench.tracking import default_tracking_uri
+def print_links(console: Console, links: RunLinks | None) -> None:
+    """Where the run went: its MLflow run (page, or how to open the store) and its Prefect flow run.
 
-    uri = load_config().tracking_uri() or default_tracking_uri()
-    console.print(
-        f"\nRecorded in MLflow ({uri}). Open it with: [bold]make mlflow-ui[/bold]  (or: mlflow ui "
-        f"--backend-store-uri {uri} --workers 1)",
-        highlight=False,
-    )
+    Never wrapped (``soft_wrap``), so a URL or command can be copied whole.
+    """
+    if links is None:
+        return
+    if links.mlflow_run_id:
+        console.print(
+            f"MLflow run   {links.mlflow_run_id}  {links.mlflow_run_url or ''}", highlight=False, soft_wrap=True
+        )
+        if not links.mlflow_run_url and links.mlflow_ui_command:
+            console.print(
+                f"  open it:   {links.mlflow_ui_command}   (or: make mlflow-ui)", highlight=False, soft_wrap=True
+            )
+    if links.prefect_flow_run_url:
+        console.print(f"Prefect run  {links.prefect_flow_run_url}", highlight=False, soft_wrap=True)
 
 
 def print_result(console: Console, result: ComparisonResult) -> None:
@@ -114,7 +130,8 @@ def print_result(console: Console, result: ComparisonResult) -> None:
     _print_recommendations(console, result)
     if result.analysis is not None:
         console.print(f"[bold]Summary[/bold] {result.analysis.summary}", highlight=False)
-    _tracking_hint(console)
+    console.print()
+    print_links(console, result.links)
 
 
 def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> None:
@@ -123,8 +140,8 @@ def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> N
         console.rule(prompt)
         console.print(ranking_table(result))
         _print_recommendations(console, result)
+        print_links(console, result.links)
     _print_across(console, results)
-    _tracking_hint(console)
 
 
 def _print_across(console: Console, results: Sequence[ComparisonResult]) -> None:

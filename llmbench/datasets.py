@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from llmbench.errors import DatasetError
+from llmbench.textfiles import decode_utf8, read_bytes
 from llmbench.types import DatasetItem
 
 __all__ = ["Dataset", "load_dataset"]
@@ -37,10 +38,8 @@ class Dataset(BaseModel):
 def load_dataset(path: str | Path) -> Dataset:
     """Read a ``.jsonl``, ``.json``, ``.yaml`` or ``.yml`` dataset."""
     file = Path(path)
-    if not file.is_file():
-        raise DatasetError(f"{file}: dataset not found")
-    raw = file.read_bytes()
-    text = raw.decode("utf-8", errors="strict")
+    raw = read_bytes(file, "dataset", DatasetError)
+    text = decode_utf8(raw, file, "dataset", DatasetError)
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
         name, items = file.stem, _from_jsonl(file, text)

@@ -32,7 +32,8 @@ Every failure a user can meet is one of these, and each message says what to do 
     ├── ProfileStoreError            the profile store is corrupt or unreachable
     ├── StoreError                   the result store / response cache cannot be opened, read or written
     │   └── RunNotFound              ``resume`` names a run the store does not have
-    └── SlotWaitTimeout              provider concurrency slots stayed taken longer than [prefect] slot_wait_seconds
+    ├── SlotWaitTimeout              provider concurrency slots stayed taken longer than [prefect] slot_wait_seconds
+    └── LocalServerError             the local Prefect server cannot start (port taken, exited) or be reached
 
 Provider errors never carry request headers, so an API key cannot leak through an exception message.
 """
@@ -58,6 +59,7 @@ __all__ = [
     "InvalidWeights",
     "JudgeCallFailed",
     "LLMBenchError",
+    "LocalServerError",
     "MalformedResponse",
     "ModelNotFoundError",
     "NetworkError",
@@ -282,3 +284,7 @@ class RunNotFound(StoreError):
 
 class SlotWaitTimeout(LLMBenchError):
     """A run waited longer than ``[prefect] slot_wait_seconds`` for a provider's concurrency slots."""
+
+
+class LocalServerError(LLMBenchError):
+    """The local Prefect server llmbench starts could not start or be reached; the message names port or log."""

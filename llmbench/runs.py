@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
-from llmbench.config import LLMBenchConfig, parse_model_refs
+from llmbench.config import LLMBenchConfig
 from llmbench.errors import NoModels
 from llmbench.evaluators import get_evaluator
 from llmbench.execution import RetryPolicy
+from llmbench.preflight import resolve_models
 from llmbench.store.settings import StoreSettings
 from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingOptions, RankingWeights, StatisticsConfig
 
@@ -26,7 +27,8 @@ class RunOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS), description="provider:model or names")
-    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    # No metric would score every answer 0 and teach the router profiles that.
+    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS), min_length=1)
     weights: RankingWeights | None = Field(default=None, description="Ranking weights; empty uses [ranking]")
     concurrency: int | None = Field(default=None, ge=1, le=1000, description="Model calls in flight at once")
     timeout_seconds: float | None = Field(default=None, ge=1, le=3600, description="Overall deadline")
@@ -44,7 +46,7 @@ class RunOptions(BaseModel):
 class CompareRequest(RunOptions):
     """One prompt, many models."""
 
-    prompt: str = Field(min_length=1)
+    prompt: str = Field(min_length=1, pattern=r"\S", description="Sent to every model")
     context: str | None = None
     reference: str | None = None
 
@@ -76,7 +78,9 @@ class RunSettings(BaseModel):
 
 
 def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings:
-    models = parse_model_refs(request.models, config)
+    """The request against the config; unknown models, providers or metrics and unset keys fail here, before any
+    call is made (in the CLI before the Prefect server starts, on a worker before the flow's first call)."""
+    models = resolve_models(request.models, config)
     if not models:
         raise NoModels()
     for metric in request.metrics:

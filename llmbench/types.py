@@ -54,6 +54,7 @@ __all__ = [
     "Recommendation",
     "ResponseSchema",
     "RoutingStrategy",
+    "RunLinks",
     "SignificanceTest",
     "SimSpec",
     "StatisticsConfig",
@@ -552,6 +553,17 @@ class Recommendation(BaseModel):
     tied: dict[str, list[str]] = Field(default_factory=dict, description="overall/quality: models tied for best")
 
 
+class RunLinks(BaseModel):
+    """Where a run was recorded, so it can be found again (printed by the CLI, part of its ``--json``)."""
+
+    mlflow_run_id: str | None = None
+    mlflow_tracking_uri: str | None = None
+    mlflow_run_url: str | None = Field(default=None, description="The run in an MLflow UI serving that store")
+    mlflow_ui_command: str | None = Field(default=None, description="How to open the store when no UI serves it")
+    prefect_flow_run_id: str | None = None
+    prefect_flow_run_url: str | None = None
+
+
 class ComparisonResult(BaseModel):
     """Everything one comparison or benchmark produced."""
 
@@ -577,3 +589,4 @@ class ComparisonResult(BaseModel):
     )
     statistics: StatisticsReport | None = None
     run_id: str | None = Field(default=None, description="Run id in the result store: what --resume takes")
+    links: RunLinks | None = Field(default=None, description="The MLflow run and Prefect flow run of this result")

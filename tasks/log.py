@@ -12,9 +12,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from llmbench.report import ranking_rows, render_markdown
-from llmbench.types import ComparisonResult
+from llmbench.types import ComparisonResult, RunLinks
 
-__all__ = ["log_profile_changes", "log_to_mlflow", "mark_mlflow_failed", "preload_tracking", "publish_artifacts"]
+__all__ = [
+    "log_profile_changes",
+    "log_to_mlflow",
+    "mark_mlflow_failed",
+    "preload_tracking",
+    "publish_artifacts",
+    "run_links",
+]
 
 
 def preload_tracking() -> None:
@@ -31,6 +38,22 @@ def _flow_run_tags() -> dict[str, str]:
     if url.startswith("http"):  # a temporary server has no UI address: Prefect then builds "None/flow-runs/..."
         tags["prefect.flow_run_url"] = url
     return tags
+
+
+def run_links(mlflow_run_id: str | None, tracking_uri: str | None) -> RunLinks:
+    """The MLflow run and this flow run, for the result the flow returns (the CLI prints them)."""
+    tags = _flow_run_tags()
+    uri = None
+    if mlflow_run_id is not None:
+        from llmbench.tracking import default_tracking_uri  # already imported by log_to_mlflow
+
+        uri = tracking_uri or default_tracking_uri()
+    return RunLinks(
+        mlflow_run_id=mlflow_run_id,
+        mlflow_tracking_uri=uri,
+        prefect_flow_run_id=tags.get("prefect.flow_run_id"),
+        prefect_flow_run_url=tags.get("prefect.flow_run_url"),
+    )
 
 
 @task(name="log-to-mlflow", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ.pop("LLMBENCH_CONFIG", None)
+# No test may read or write the user's ~/.llmbench (profiles, MLflow runs, the local Prefect server): tests that
+# need a home of their own set LLMBENCH_HOME again (the workspace fixture).
+os.environ["LLMBENCH_HOME"] = tempfile.mkdtemp(prefix="llmbench-test-home-")
+atexit.register(shutil.rmtree, os.environ["LLMBENCH_HOME"], ignore_errors=True)
 
 REPO = Path(__file__).resolve().parent.parent
 

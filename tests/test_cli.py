@@ -95,3 +95,7 @@ def test_compare_json_prints_the_full_result(workspace: Path) -> None:
     assert data["winner"] in {"sim/swift-s", "sim/balanced-m"}
     assert [r["rank"] for r in data["rankings"]] == [1, 2]
     assert {"best_overall", "best_for_quality", "best_for_speed", "best_for_cost"} <= set(data["recommendations"])
+    links = data["links"]  # where the run went, to find it again
+    assert links["mlflow_run_id"] and links["prefect_flow_run_id"]
+    assert links["mlflow_tracking_uri"] == f"sqlite:///{workspace}/mlflow.db"
+    assert links["mlflow_run_url"] or links["mlflow_ui_command"].startswith("mlflow ui --backend-store-uri")

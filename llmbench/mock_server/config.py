@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llmbench.errors import ConfigError
+from llmbench.textfiles import read_text
 
 __all__ = [
     "DEFAULT_DELAY_S",
@@ -117,10 +118,7 @@ class MockServerConfig(BaseModel):
 def load_mock_config(path: str | Path) -> MockServerConfig:
     """Read a TOML or JSON file; a ``[mock_server]`` table is used when present, else the whole file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read mock server config: {exc}") from exc
+    text = read_text(path, "mock server config", ConfigError)
     try:
         data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -16,7 +16,6 @@ from llmbench.router.profiles import (
 )
 from llmbench.router.router import CONSTRAINT_ORDER, DEFAULT_PRIOR, ModelRouter
 from llmbench.router.store import (
-    DEFAULT_PROFILE_PATH,
     SCHEMA_VERSION,
     JsonProfileStore,
     ProfileStore,
@@ -40,7 +39,6 @@ from llmbench.router.types import (
 __all__ = [
     "CONSTRAINT_ORDER",
     "DEFAULT_PRIOR",
-    "DEFAULT_PROFILE_PATH",
     "DEFAULT_PROFILE_UPDATE_WEIGHT",
     "SCHEMA_VERSION",
     "Alternative",

@@ -4,6 +4,10 @@ Both stores make :meth:`ProfileStore.update` one read-modify-write under a lock,
 nothing: the JSON store holds a file lock while it reads, applies and atomically replaces the file; the SQL store
 runs one transaction that locks the rows it updates (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE``
 on SQLite). A file or row that cannot be read raises :class:`ProfileStoreError` and is never overwritten.
+
+The default store is ``profiles.json`` in the llmbench home (:mod:`llmbench.home`). Files brought in with
+:func:`import_profiles` are checked as strictly as the store (finite values in range, a known schema version, no
+empty profile) and their errors name the import file, never the store.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from llmbench.errors import ProfileStoreError
+from llmbench.home import home_paths
 from llmbench.router.types import ModelProfile
+from llmbench.textfiles import decode_utf8
 
 __all__ = [
-    "DEFAULT_PROFILE_PATH",
     "SCHEMA_VERSION",
     "JsonProfileStore",
     "ProfileStore",
@@ -31,10 +36,10 @@ __all__ = [
     "export_profiles",
     "import_profiles",
     "open_store",
+    "read_import_file",
 ]
 
 SCHEMA_VERSION = 1
-DEFAULT_PROFILE_PATH = Path(".llmbench") / "profiles.json"
 LOCK_TIMEOUT_S = 60.0
 
 #: Given a model and its stored profile (None when absent), return the profile to store.
@@ -68,7 +73,11 @@ def _parse_profile(model: str, data: Any, where: str) -> ModelProfile:
     try:
         profile = ModelProfile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileStoreError(f"{where}: invalid profile of {model!r}: {exc}") from exc
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "?"
+        raise ProfileStoreError(
+            f"{where}: invalid profile of {model!r}: {field} = {first.get('input')!r}: {first['msg']}"
+        ) from None
     profile.model = model
     return profile
 
@@ -84,7 +93,9 @@ def parse_document(doc: Any, where: str) -> dict[str, ModelProfile]:
         raise ProfileStoreError(f"{where}: expected a JSON object of profiles")
     if "schema_version" in doc:
         version = doc["schema_version"]
-        if not isinstance(version, int) or version > SCHEMA_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProfileStoreError(f"{where}: schema_version {version!r} is not a version (expected {SCHEMA_VERSION})")
+        if version > SCHEMA_VERSION:
             raise ProfileStoreError(
                 f"{where}: schema_version {version!r} is newer than this llmbench understands ({SCHEMA_VERSION}); "
                 "upgrade llmbench"
@@ -102,7 +113,7 @@ def to_document(profiles: Mapping[str, ModelProfile]) -> dict[str, Any]:
 class JsonProfileStore:
     """A JSON file, replaced atomically under a file lock (``<file>.lock`` beside it)."""
 
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_PROFILE_PATH) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.location = str(self.path)
 
@@ -114,19 +125,19 @@ class JsonProfileStore:
 
     def _read(self) -> dict[str, ModelProfile]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise ProfileStoreError(f"cannot read profile store {self.path}: {exc}") from exc
+            raise ProfileStoreError(f"cannot read profile store {self.path}: {exc.strerror or exc}") from None
+        advice = "it was left untouched: fix or move it, or run `llmbench profiles reset`"
         try:
-            doc = json.loads(text)
+            doc = json.loads(decode_utf8(raw, self.path, "profile store", ProfileStoreError))
+        except ProfileStoreError as exc:
+            raise ProfileStoreError(f"{exc}; {advice}") from None
         except json.JSONDecodeError as exc:
-            raise ProfileStoreError(
-                f"profile store {self.path} is corrupt ({exc}); it was left untouched: fix or move it, "
-                "or run `llmbench profiles reset`"
-            ) from exc
-        return parse_document(doc, str(self.path))
+            raise ProfileStoreError(f"profile store {self.path} is corrupt ({exc}); {advice}") from None
+        return parse_document(doc, f"profile store {self.path}")
 
     def _write(self, profiles: Mapping[str, ModelProfile]) -> None:
         text = json.dumps(to_document(profiles), indent=2, sort_keys=False)
@@ -333,10 +344,10 @@ class SqlProfileStore:
 def open_store(url_or_path: str | os.PathLike[str] | None = None) -> ProfileStore:
     """A SQL store for a URL (``sqlite:///profiles.db``, ``postgresql+psycopg://user@host/db``), else a JSON file.
 
-    ``None`` opens the default JSON file, ``.llmbench/profiles.json`` in the working directory.
+    ``None`` opens the default JSON file, ``profiles.json`` in the llmbench home.
     """
     if url_or_path is None:
-        return JsonProfileStore(DEFAULT_PROFILE_PATH)
+        return JsonProfileStore(home_paths().profiles)
     text = os.fspath(url_or_path)
     if "://" in text:
         return SqlProfileStore(text)
@@ -350,11 +361,34 @@ def export_profiles(store: ProfileStore, path: str | os.PathLike[str]) -> int:
     return len(profiles)
 
 
+def read_import_file(path: str | os.PathLike[str]) -> dict[str, ModelProfile]:
+    """Profiles of a file to import, checked before the store is touched; errors name the import file."""
+    from llmbench.textfiles import read_text
+
+    where = f"import file {path}"
+    text = read_text(Path(path), "import file", ProfileStoreError)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileStoreError(f"{where} is not valid JSON ({exc}); nothing was imported") from None
+    profiles = parse_document(doc, where)
+    if not profiles:
+        raise ProfileStoreError(f"{where} holds no profiles; nothing was imported")
+    empty = next((m for m, p in sorted(profiles.items()) if not _has_figures(p)), None)
+    if empty is not None:
+        raise ProfileStoreError(f"{where}: profile of {empty!r} has no quality, latency or cost; nothing was imported")
+    return profiles
+
+
+def _has_figures(profile: ModelProfile) -> bool:
+    o = profile.overall
+    return any(v is not None for v in (o.quality_mean, o.latency_p50_ms, o.cost_per_1k_tokens)) or bool(
+        profile.per_task
+    )
+
+
 def import_profiles(store: ProfileStore, path: str | os.PathLike[str], *, merge: bool = True) -> int:
     """Load profiles from a JSON file (versioned or the seed's bare form) into the store; returns how many."""
-    source = Path(path)
-    if not source.exists():
-        raise ProfileStoreError(f"no profile file {source}")
-    profiles = JsonProfileStore(source).load()
+    profiles = read_import_file(path)
     store.replace_all(profiles, merge=merge)
     return len(profiles)

@@ -48,7 +48,8 @@ class ProfileSource(StrEnum):
 class TaskStats(BaseModel):
     """What is known of a model on one task type (or overall). ``None`` means never observed."""
 
-    model_config = ConfigDict(extra="forbid")
+    # An infinite latency read from a file would make that model the "fastest" after the router's arithmetic.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     quality_mean: float | None = Field(default=None, ge=0, le=1)
     quality_var: float = Field(default=0.0, ge=0, description="Spread of single-item quality (EMA variance)")
@@ -72,7 +73,7 @@ class TaskStats(BaseModel):
 class ModelProfile(BaseModel):
     """What the router knows of one model, overall and per task type."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     model: str = Field(default="", description="Identifier 'provider/model'; the store fills it from its key")
     # The seed's simple form, always derived from ``overall`` once that exists.

@@ -9,12 +9,10 @@ __all__ = ["default_tracking_uri", "sqlite_dir"]
 
 
 def default_tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else an SQLite store in ``$LLMBENCH_HOME`` or the working directory."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    home = Path(os.environ.get("LLMBENCH_HOME") or Path.cwd()).resolve()
-    return f"sqlite:///{home / 'mlflow.db'}"  # absolute path: the leading "/" makes four slashes
+    """``MLFLOW_TRACKING_URI`` when set, else the SQLite store in the llmbench home (``llmbench.home``)."""
+    from llmbench.home import home_paths
+
+    return os.environ.get("MLFLOW_TRACKING_URI") or home_paths().mlflow_uri
 
 
 def sqlite_dir(uri: str) -> Path | None:

@@ -45,7 +45,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     for name in ("LLMBENCH_CONFIG", "PREFECT_API_KEY", "PREFECT_API_DATABASE_CONNECTION_URL"):
         env.pop(name, None)
     env.update(
-        PREFECT_HOME=str(home / ".prefect"),
         MLFLOW_TRACKING_URI=f"sqlite:///{home}/mlflow.db",
         PREFECT_WORKER_QUERY_SECONDS="1",  # pick the run up at once instead of within 10 s
         # No scheduled runs of the nightly refresh: the schedule itself is still stored and checked below.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmbench.errors import ProfileStoreError
+from llmbench.home import home_paths
 from llmbench.router import (
     SCHEMA_VERSION,
     JsonProfileStore,
@@ -120,7 +121,7 @@ def test_export_and_import(tmp_path):
     assert import_profiles(target, tmp_path / "out.json", merge=False) == 2
     assert sorted(target.load()) == ["p/a", "p/b"]
     assert target.load() == source.load()
-    with pytest.raises(ProfileStoreError, match="no profile file"):
+    with pytest.raises(ProfileStoreError, match="import file not found"):
         import_profiles(target, tmp_path / "missing.json")
 
 
@@ -172,4 +173,4 @@ def test_concurrent_updates_postgres(pg_url):
 
 def test_default_location_is_the_json_file():
     store = open_store()
-    assert isinstance(store, JsonProfileStore) and store.path == Path(".llmbench") / "profiles.json"
+    assert isinstance(store, JsonProfileStore) and store.path == home_paths().profiles

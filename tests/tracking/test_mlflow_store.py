@@ -74,8 +74,9 @@ def test_default_tracking_uri(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("LLMBENCH_HOME", str(tmp_path))
     assert default_tracking_uri() == f"sqlite:////{str(tmp_path).lstrip('/')}/mlflow.db"
     monkeypatch.delenv("LLMBENCH_HOME")
-    monkeypatch.chdir(tmp_path)
-    assert default_tracking_uri() == f"sqlite:///{tmp_path.resolve()}/mlflow.db"
+    monkeypatch.setenv("HOME", str(tmp_path))  # the home is ~/.llmbench whatever the working directory
+    monkeypatch.chdir(tmp_path / "..")
+    assert default_tracking_uri() == f"sqlite:///{tmp_path.resolve()}/.llmbench/mlflow.db"
 
 
 def test_model_keys_are_metric_safe_and_unique() -> None:

@@ -1,0 +1,5 @@
+"""``python -m llmbench.cli``."""
+
+from llmbench.cli import main
+
+main()

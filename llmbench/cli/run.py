@@ -1,0 +1,260 @@
+"""``compare``, ``bench`` and ``quickstart``: runs through the Prefect flows, recorded in MLflow.
+
+Every input is checked first (options, config, models, keys, metrics, dataset, profile store), in well under a
+second and before any server starts; then the local Prefect server is reused (or started once, saying so) and the
+flow runs. Prefect and the flows are imported only after that, so a mistake costs no Prefect import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from llmbench.cli._shared import (
+    DEFAULT_METRICS_TEXT,
+    ConfigOption,
+    JsonOption,
+    MetricsOption,
+    err,
+    out,
+    parse_options,
+    prepare_environment,
+    split,
+    user_errors,
+)
+
+if TYPE_CHECKING:
+    from llmbench.server import PrefectConnection
+    from llmbench.types import ComparisonResult
+
+__all__ = ["register"]
+
+ORDER = 10
+PANEL = "Runs"
+T = TypeVar("T")
+
+#: Request field → the option that sets it, for one-line errors.
+FLAGS = {
+    "models": "--models",
+    "prompt": "--prompt",
+    "concurrency": "--concurrency",
+    "timeout_seconds": "--timeout",
+    "limit": "--limit",
+    "metrics": "--metrics",
+    "dataset": "DATASET",
+}
+
+ModelsOption = Annotated[str, typer.Option("--models", "-m", help="Comma list: sim:oracle-xl,sim:swift-s,<name>")]
+ConcurrencyOption = Annotated[int | None, typer.Option(help="Model calls in flight at once (1–1000)")]
+TimeoutOption = Annotated[float | None, typer.Option("--timeout", help="Overall deadline in seconds (1–3600)")]
+
+
+def compare(
+    models: ModelsOption,
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="The prompt sent to every model")],
+    context: Annotated[str | None, typer.Option(help="Context the answer should rely on")] = None,
+    reference: Annotated[str | None, typer.Option(help="A reference answer")] = None,
+    concurrency: ConcurrencyOption = None,
+    timeout: TimeoutOption = None,
+    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    json_output: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Compare models on one prompt through the Prefect flow compare-models."""
+    prepare_environment(config)
+    with user_errors():
+        from llmbench.config import load_config
+        from llmbench.runs import CompareRequest, resolve_settings
+
+        request = parse_options(
+            CompareRequest,
+            FLAGS,
+            prompt=prompt,
+            context=context,
+            reference=reference,
+            models=split(models),
+            concurrency=concurrency,
+            timeout_seconds=timeout,
+            metrics=split(metrics),
+        )
+        settings = resolve_settings(request, load_config())
+        connection = _connect(json_output)
+        compare_models = _flow("flows.compare", "compare_models")
+        result = _with_progress(len(settings.models), lambda: asyncio.run(compare_models(request)), json_output)
+    _show(result, json_output, connection)
+
+
+def bench(
+    dataset: Annotated[Path, typer.Argument(help="Dataset: .jsonl, or the seed's .json/.yaml form")],
+    models: ModelsOption,
+    concurrency: ConcurrencyOption = None,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N items (N ≥ 1)")] = None,
+    timeout: TimeoutOption = None,
+    no_profiles: Annotated[
+        bool, typer.Option("--no-profiles", metavar="", help="Do not update router profiles")
+    ] = False,
+    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    json_output: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Benchmark models on a dataset through the Prefect flow benchmark-models."""
+    prepare_environment(config)
+    with user_errors():
+        from llmbench.config import load_config
+        from llmbench.datasets import load_dataset
+        from llmbench.preflight import check_profile_store
+        from llmbench.runs import BenchmarkRequest, resolve_settings
+
+        request = parse_options(
+            BenchmarkRequest,
+            FLAGS,
+            dataset=str(dataset),
+            models=split(models),
+            concurrency=concurrency,
+            limit=limit,
+            timeout_seconds=timeout,
+            update_profiles=False if no_profiles else None,
+            metrics=split(metrics),
+        )
+        cfg = load_config()
+        settings = resolve_settings(request, cfg)
+        n_items = len(load_dataset(dataset).items)
+        auto = cfg.orchestration.auto_update_profiles
+        if auto if request.update_profiles is None else request.update_profiles:
+            check_profile_store(cfg.profiles_location())  # an unusable store fails now, not after every call
+        connection = _connect(json_output)
+        benchmark_models = _flow("flows.benchmark", "benchmark_models")
+        total = len(settings.models) * min(n_items, limit or n_items)
+        result = _with_progress(total, lambda: asyncio.run(benchmark_models(request)), json_output)
+    _show(result, json_output, connection)
+
+
+def quickstart(config: ConfigOption = None) -> None:
+    """Compare the built-in simulated models on a few prompts (what `make run` does)."""
+    prepare_environment(config)
+    from llmbench.runs import CompareRequest
+
+    prompts = [
+        CompareRequest(
+            prompt="What does photosynthesis produce?",
+            context="Photosynthesis turns light, water and carbon dioxide into glucose. Oxygen is released.",
+            reference="Photosynthesis produces glucose and releases oxygen.",
+        ),
+        CompareRequest(
+            prompt="Why do databases use indexes?",
+            context="An index speeds up lookups of rows by the indexed columns, at the cost of storage and writes.",
+        ),
+        CompareRequest(prompt="Explain the difference between TCP and UDP in two sentences."),
+    ]
+    with user_errors():
+        from llmbench.config import load_config
+        from llmbench.runs import resolve_settings
+
+        cfg = load_config()
+        for request in prompts:
+            resolve_settings(request, cfg)
+        err.print("[bold]llmbench quick start[/bold]: simulated models (offline, deterministic), flow compare-models")
+        connection = _connect(quiet=False)
+        compare_models = _flow("flows.compare", "compare_models")
+        results = []
+        for request in prompts:
+            err.print(f"[dim]prompt:[/dim] {request.prompt}")
+            results.append(asyncio.run(compare_models(request)))
+    from llmbench.console import print_quickstart
+
+    print_quickstart(out, [_complete(r) for r in results])
+    _print_server(connection)
+
+
+def _connect(quiet: bool) -> PrefectConnection:
+    """The Prefect server this run uses; the first run ever starts the local one and says so on stderr."""
+    from llmbench.server import connect_prefect
+
+    connection = connect_prefect(on_start=lambda message: err.print(f"[dim]{message}[/dim]", highlight=False))
+    if connection.started and connection.start_seconds is not None:
+        err.print(
+            f"[dim]local Prefect server ready in {connection.start_seconds:.1f} s at {connection.ui_url}; it keeps "
+            "running in the background for the next commands (`llmbench server stop` stops it)[/dim]",
+            highlight=False,
+        )
+    return connection
+
+
+def _flow(module: str, name: str) -> Any:
+    """A flow, imported once the checks passed (Prefect takes ~1 s to import) and frozen out of later GC scans."""
+    import gc
+    import importlib
+
+    flow = getattr(importlib.import_module(module), name)
+    gc.freeze()  # see run_once_gc
+    return flow
+
+
+def _with_progress(total: int, work: Callable[[], T], quiet: bool) -> T:
+    """Run ``work`` with a progress bar over model calls on stderr (the flow publishes each finished call)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from llmbench.progress import subscribe
+
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]model calls"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task("calls", total=total, failed=0)
+        failed = 0
+
+        def on_result(result: Any) -> None:
+            nonlocal failed
+            failed += 0 if result.success else 1
+            progress.update(bar, advance=1, failed=failed)
+
+        with subscribe(on_result):
+            value = work()
+    if not quiet:
+        err.print(f"[dim]finished in {time.perf_counter() - started:.1f} s[/dim]")
+    return value
+
+
+def _complete(result: ComparisonResult) -> ComparisonResult:
+    """The result with the MLflow run's UI link (or the command that opens its store)."""
+    from llmbench.links import complete_links
+
+    if result.links is not None:
+        result.links = complete_links(result.links)
+    return result
+
+
+def _show(result: ComparisonResult, json_output: bool, connection: PrefectConnection) -> None:
+    import sys
+
+    result = _complete(result)
+    if json_output:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    from llmbench.console import print_result
+
+    print_result(out, result)
+    _print_server(connection)
+
+
+def _print_server(connection: PrefectConnection) -> None:
+    if connection.source != "local server":
+        out.print(f"[dim]Prefect server: {connection.api_url} (from {connection.source})[/dim]", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(rich_help_panel=PANEL)(compare)
+    app.command(rich_help_panel=PANEL)(bench)
+    app.command(rich_help_panel=PANEL)(quickstart)
