@@ -14,9 +14,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, ClassVar
 
-from llmbench.evaluators.base import Evaluator
+from llmbench.evaluators.reference.base import ReferenceEvaluator
 from llmbench.evaluators.text import stem, tokenize
-from llmbench.types import DatasetItem, EvalScore
 
 __all__ = ["BleuEvaluator", "ChrfEvaluator", "RougeLEvaluator"]
 
@@ -49,60 +48,35 @@ def _bleu() -> Any:
     return BLEU(effective_order=True)
 
 
-class RougeLEvaluator(Evaluator):
+class RougeLEvaluator(ReferenceEvaluator):
     """ROUGE-L F-measure against the closest correct reference."""
 
     name: ClassVar[str] = "rouge_l"
-    needs: ClassVar[tuple[str, ...]] = ("reference",)
-    family: ClassVar[str] = "correctness"
 
-    async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        references = item.correct_references
-        if not references:
-            return None
-        score = _rouge().score_multi(references, response)["rougeL"]
-        return EvalScore(
-            name=self.name,
-            score=min(1.0, max(0.0, float(score.fmeasure))),
-            details={
-                "method": "rouge-score ROUGE-L F, stemmed, best over references",
-                "precision": round(float(score.precision), 4),
-                "recall": round(float(score.recall), 4),
-            },
-        )
+    def score(self, response: str, references: list[str]) -> tuple[float, dict[str, Any]]:
+        best = _rouge().score_multi(references, response)["rougeL"]
+        details = {
+            "method": "rouge-score ROUGE-L F, stemmed, best over references",
+            "precision": round(float(best.precision), 4),
+            "recall": round(float(best.recall), 4),
+        }
+        return float(best.fmeasure), details
 
 
-class ChrfEvaluator(Evaluator):
+class ChrfEvaluator(ReferenceEvaluator):
     """sacrebleu chrF of the answer against all correct references, in [0, 1]."""
 
     name: ClassVar[str] = "chrf"
-    needs: ClassVar[tuple[str, ...]] = ("reference",)
-    family: ClassVar[str] = "correctness"
 
-    async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        references = item.correct_references
-        if not references:
-            return None
-        score = _chrf().sentence_score(response, references).score / 100
-        return EvalScore(
-            name=self.name, score=min(1.0, max(0.0, score)), details={"method": "sacrebleu sentence chrF / 100"}
-        )
+    def score(self, response: str, references: list[str]) -> tuple[float, dict[str, Any]]:
+        return _chrf().sentence_score(response, references).score / 100, {"method": "sacrebleu sentence chrF / 100"}
 
 
-class BleuEvaluator(Evaluator):
+class BleuEvaluator(ReferenceEvaluator):
     """sacrebleu sentence BLEU of the answer against all correct references, in [0, 1]."""
 
     name: ClassVar[str] = "bleu"
-    needs: ClassVar[tuple[str, ...]] = ("reference",)
-    family: ClassVar[str] = "correctness"
 
-    async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        references = item.correct_references
-        if not references:
-            return None
-        score = _bleu().sentence_score(response, references).score / 100
-        return EvalScore(
-            name=self.name,
-            score=min(1.0, max(0.0, score)),
-            details={"method": "sacrebleu sentence BLEU (effective order) / 100"},
-        )
+    def score(self, response: str, references: list[str]) -> tuple[float, dict[str, Any]]:
+        value = _bleu().sentence_score(response, references).score / 100
+        return value, {"method": "sacrebleu sentence BLEU (effective order) / 100"}

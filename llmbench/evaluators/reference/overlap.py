@@ -11,11 +11,10 @@ punctuation rule: "can't" and "cant" are the same token, but "can't" and "can" a
 from __future__ import annotations
 
 from collections import Counter
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from llmbench.evaluators.base import Evaluator
+from llmbench.evaluators.reference.base import ReferenceEvaluator
 from llmbench.evaluators.reference.normalize import answer_tokens, normalize_answer
-from llmbench.types import DatasetItem, EvalScore
 
 __all__ = ["ExactMatchEvaluator", "TokenF1Evaluator", "token_f1"]
 
@@ -32,41 +31,25 @@ def token_f1(answer: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-class ExactMatchEvaluator(Evaluator):
+class ExactMatchEvaluator(ReferenceEvaluator):
     """1 when the normalised answer equals a normalised correct reference."""
 
     name: ClassVar[str] = "exact_match"
-    needs: ClassVar[tuple[str, ...]] = ("reference",)
-    family: ClassVar[str] = "correctness"
 
-    async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        references = item.correct_references
-        if not references:
-            return None
+    def score(self, response: str, references: list[str]) -> tuple[float, dict[str, Any]]:
         answer = normalize_answer(response)
         matched = next((r for r in references if normalize_answer(r) == answer), None)
-        return EvalScore(
-            name=self.name,
-            score=float(matched is not None),
-            details={"method": "SQuAD-normalised equality", "normalized_answer": answer[:200], "matched": matched},
-        )
+        details = {"method": "SQuAD-normalised equality", "normalized_answer": answer[:200], "matched": matched}
+        return float(matched is not None), details
 
 
-class TokenF1Evaluator(Evaluator):
+class TokenF1Evaluator(ReferenceEvaluator):
     """Best SQuAD token F1 between the answer and a correct reference."""
 
     name: ClassVar[str] = "f1"
-    needs: ClassVar[tuple[str, ...]] = ("reference",)
-    family: ClassVar[str] = "correctness"
 
-    async def evaluate(self, item: DatasetItem, response: str) -> EvalScore | None:
-        references = item.correct_references
-        if not references:
-            return None
+    def score(self, response: str, references: list[str]) -> tuple[float, dict[str, Any]]:
         scores = [token_f1(response, r) for r in references]
         best = max(range(len(scores)), key=scores.__getitem__)
-        return EvalScore(
-            name=self.name,
-            score=scores[best],
-            details={"method": "SQuAD token F1, best over references", "best_reference": references[best][:200]},
-        )
+        details = {"method": "SQuAD token F1, best over references", "best_reference": references[best][:200]}
+        return scores[best], details
