@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from llmbench.evaluators.quantities import Quantity, numbers_match, quantities
@@ -38,6 +39,7 @@ __all__ = [
     "implied_stance",
     "is_yes_no_question",
     "numbers_match",
+    "substitutes",
     "swaps_entity",
 ]
 
@@ -148,6 +150,13 @@ _ANTONYMS: dict[str, str] = {
 _RESTATES = 0.5
 _MOSTLY_QUESTION = 0.6
 _RESTATEMENT_SENTENCES = 2  # a longer text (a loop of "X is important.") is not a plain yes or no
+#: Share of the larger clause's words two clauses must share to be about the same thing (:func:`contradicts`).
+_CLAUSE_MATCH = 0.65
+#: Longest differing span, and the least share of each text the shared frame must be, for :func:`substitutes`.
+_SLOT_WORDS = 3
+_FRAME_SHARE = 0.5
+_COPULAS = frozenset(["is", "are", "was", "were", "be", "been", "being", "'s", "am", "become", "becomes", "became"])
+_ARTICLES = frozenset(["a", "an", "the", "its", "their", "his", "her", "your", "our", "my"])
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,7 @@ class TextFacts:
     negated: bool
     refusal: bool
     clauses: tuple[Clause, ...]
+    sequence: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -255,6 +265,7 @@ def analyse(text: str) -> TextFacts:
         negated=_negations(body) % 2 == 1,
         refusal=bool(_REFUSAL.search(text)),
         clauses=_clauses(text, capitalised),
+        sequence=tuple(content_words(text)),
     )
 
 
@@ -262,23 +273,74 @@ def _antonyms(x: frozenset[str], y: frozenset[str]) -> bool:
     return any(_ANTONYMS.get(word, "") in y for word in x - y)
 
 
-def contradicts(a: TextFacts, b: TextFacts) -> bool:
+def _topic_free(x: frozenset[str], y: frozenset[str], ignore: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The two clauses without the question's words when both keep some, else as they are."""
+    x_own, y_own = x - ignore, y - ignore
+    return (x_own, y_own) if x_own and y_own else (x, y)
+
+
+def contradicts(a: TextFacts, b: TextFacts, ignore: frozenset[str] = frozenset()) -> bool:
     """Whether some clause of ``a`` has the opposite polarity of the clause of ``b`` it matches best ("does not
-    stay" vs "stays"), or holds an antonym of one of its words ("ridership rose" vs "ridership fell"). A match
-    shares at least two words (or all of a one-word clause) and at least half of the smaller clause."""
+    stay" vs "stays"), or holds an antonym of one of its words ("ridership rose" vs "ridership fell").
+
+    A match shares at least two words (or all of a one-word clause) and at least :data:`_CLAUSE_MATCH` of the
+    LARGER clause's words, counted without the question's words (``ignore``) when both clauses have others:
+    clauses that share only the topic ("You should not wait before filing a report" and "You can make a report
+    as soon as you think someone is missing") say different things and cannot contradict, while "It stays in your
+    stomach" and "Swallowed gum does not stay in your stomach" match on what they say about the gum."""
     for x in a.clauses:
         best: tuple[int, float] = (0, 0.0)
         opposite = False
         for y in b.clauses:
-            shared = len(x.stems & y.stems)
-            smaller = min(len(x.stems), len(y.stems))
-            if shared < min(2, smaller) or shared / smaller < 0.5:
+            xs, ys = _topic_free(x.stems, y.stems, ignore)
+            shared = len(xs & ys)
+            smaller, larger = sorted((len(xs), len(ys)))
+            if shared < min(2, smaller) or shared / larger < _CLAUSE_MATCH:
                 continue
-            if (shared, shared / smaller) > best:
-                best, opposite = (shared, shared / smaller), (x.negated != y.negated) != _antonyms(x.stems, y.stems)
+            if (shared, shared / larger) > best:
+                best, opposite = (shared, shared / larger), (x.negated != y.negated) != _antonyms(x.stems, y.stems)
         if opposite:
             return True
     return False
+
+
+def _slot_is_complement(facts: TextFacts, start: int, end: int) -> bool:
+    """Whether content words ``start:end`` of ``facts.sequence`` end the text or follow a copula ("is the seeds",
+    "was yellow"): the place of an answer's value, where a verb in the middle ("are angered by" / "hate") is more
+    often a paraphrase than a different claim."""
+    if end == len(facts.sequence):
+        return True
+    position = 0
+    for index, token in enumerate(facts.tokens):
+        if content_words(token):
+            if position == start:
+                before = [t for t in facts.tokens[max(0, index - 3) : index] if t not in _ARTICLES]
+                return bool(before) and before[-1] in _COPULAS
+            position += 1
+    return False
+
+
+def substitutes(a: TextFacts, b: TextFacts, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether ``a`` says what ``b`` says with one short slot filled differently: the same words in the same
+    order around a span of at most :data:`_SLOT_WORDS` words that differs on both sides, where the span is the
+    answer's value (it ends the text or follows a copula: "The sun is yellow when viewed from space" vs "The sun is
+    white when ..."). The frame must be most of each text and the slot must not be words of the question
+    (``ignore``): two answers to "what colour is ..." that name different colours disagree, however many words
+    they share."""
+    left, right = a.sequence, b.sequence
+    if len(left) < 2 or len(right) < 2:
+        return False
+    operations = [op for op in SequenceMatcher(None, left, right, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(operations) != 1 or operations[0][0] != "replace":
+        return False
+    _, i1, i2, j1, j2 = operations[0]
+    slot_a, slot_b = set(left[i1:i2]), set(right[j1:j2])
+    if i2 - i1 > _SLOT_WORDS or j2 - j1 > _SLOT_WORDS or slot_a & slot_b or (slot_a | slot_b) <= ignore:
+        return False
+    frame = len(left) - (i2 - i1)
+    if frame < 1 or frame / len(left) < _FRAME_SHARE or frame / len(right) < _FRAME_SHARE:
+        return False
+    return _slot_is_complement(a, i1, i2) and _slot_is_complement(b, j1, j2)
 
 
 def swaps_entity(a: TextFacts, b: TextFacts) -> bool:

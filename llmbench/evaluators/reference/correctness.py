@@ -8,10 +8,12 @@ yes/no stance, numbers and swapped entities first, then content-word overlap tha
   correct references agree with each other, so "Canberra is the capital of Sydney" is not saved by also
   containing the short reference "Canberra".
 * Without incorrect references: ``score = c``.
-* With ``incorrect_references``: ``w`` = max of ``sim`` over them and ``score = (1 − w) · (0.1 + 0.9 · c)``:
-  1 for an answer that matches a correct reference and no incorrect one, 0 for one that matches an incorrect
-  one, 0.1 for an answer close to nothing known (so it still ranks above a known misconception), and in
-  between the closer to a correct answer and the further from an incorrect one, the higher.
+* With ``incorrect_references``: ``w`` = max of ``sim`` over them and ``score = (1 + c − w) / 2``, the margin
+  by which the answer is closer to a correct reference than to an incorrect one, mapped onto [0, 1] (1: a
+  correct answer and no incorrect one; 0: an incorrect one; 0.5: as close to both, or to neither: an answer
+  unlike every known misconception is not counted wrong, and an off-topic one is caught by relevance). The
+  margin, rather than a product, keeps a correct answer that shares a misconception's words (a high ``w``
+  beside a higher ``c``) above a wrong one that merely echoes the correct wording.
 * An answer that is a correct reference (after SQuAD normalisation) scores 1, one that is an incorrect
   reference scores 0, whatever else they resemble. An empty answer scores 0. Not applicable (None) without a
   correct reference.
@@ -31,8 +33,6 @@ from llmbench.types import DatasetItem, EvalScore
 
 __all__ = ["CorrectnessEvaluator"]
 
-#: Score of an answer close to neither the correct nor the incorrect references, when there are incorrect ones.
-_FLOOR = 0.1
 _EXACT = "same normalised text"
 _CONTRADICTION_DISCOUNT = 0.5
 
@@ -54,6 +54,11 @@ def _similarities(
         )
         for r in references
     ]
+
+
+def _margin(correct: float, wrong: float) -> float:
+    """How much closer to a correct reference than to an incorrect one, mapped onto [0, 1] (0.5: equally close)."""
+    return 0.5 * (1 + correct - wrong)
 
 
 def _best(scored: list[tuple[Similarity, str]]) -> tuple[Similarity, str]:
@@ -96,7 +101,7 @@ class CorrectnessEvaluator(Evaluator):
             wrong, closest_wrong = _best(
                 _similarities(answer, item.incorrect_references, question, yes_no, tolerances, containment=False)
             )
-            score = 0.0 if wrong.rule == _EXACT else (1 - wrong.score) * (_FLOOR + (1 - _FLOOR) * correct.score)
+            score = 0.0 if wrong.rule == _EXACT else _margin(correct.score, wrong.score)
             details.update(
                 closest_incorrect=closest_wrong[:200],
                 incorrect_similarity=round(wrong.score, 4),

@@ -8,8 +8,10 @@
    that can be compared (same or no unit) and none agrees ("five" vs "more than five", 1926 vs 1936); the same
    proposition, or the same clause, with a named entity swapped on both sides ("born in Lyon" vs "born in
    Marseille", :func:`~llmbench.evaluators.facts.swaps_entity`), or texts that differ only by capitalised
-   words ("Sydney is the capital of Australia" vs "Canberra is ..."); clauses about
-   the same thing with opposite polarity ("does not stay in your stomach" vs "stays in your stomach").
+   words ("Sydney is the capital of Australia" vs "Canberra is ..."); clauses about the same thing with
+   opposite polarity ("does not stay in your stomach" vs "stays in your stomach"); the same frame with a short
+   slot filled differently ("the sun is yellow when viewed from space" vs "the sun is white ...":
+   :func:`~llmbench.evaluators.facts.substitutes`).
 3. Agreement on what a short answer says: the same yes/no stance → 1 for a bare "No." and
    ``0.75 + 0.25·overlap`` when the answer says more; quantities that agree → ``share · (0.6 + 0.4·overlap)``,
    with ``share`` the part of the reference's comparable quantities the answer states (1969-07-41 against
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmbench.evaluators.facts import TextFacts, contradicts, implied_stance, swaps_entity
+from llmbench.evaluators.facts import TextFacts, contradicts, implied_stance, substitutes, swaps_entity
 from llmbench.evaluators.quantities import agree
 from llmbench.evaluators.reference.normalize import normalize_answer
 from llmbench.evaluators.reference.overlap import token_f1
@@ -124,8 +126,10 @@ def answer_similarity(
     renamed = _renamed(answer, reference) or swaps_entity(answer, reference) or swaps_entity(reference, answer)
     if swapped or renamed:
         return Similarity(0.0, "swapped entity")
-    if not both_stances and contradicts(answer, reference):
+    if not both_stances and contradicts(answer, reference, ignore=question.stems):
         return Similarity(0.0, "opposite polarity")
+    if not both_stances and substitutes(answer, reference, ignore=question.stems):
+        return Similarity(0.0, "different answer")
     if both_stances:  # a bare "No." says exactly the stance; more words are judged on their overlap
         return Similarity(1.0 if not answer.stems else 0.75 + 0.25 * overlap, "same yes/no")
     if numbers:
