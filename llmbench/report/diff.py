@@ -1,4 +1,4 @@
-"""What changed between two runs: per model, the rank and the figures; per item, answers that flipped.
+"""What changed between two runs: per model the rank and the figures; per item the answers that flipped.
 
 Pure functions over two :class:`ComparisonResult` values, so the same diff serves the CLI, tests and reports.
 """
@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from llmbench.ranking import item_quality
+from llmbench.evaluators import item_quality
 from llmbench.types import ComparisonResult, ModelRanking
 
-__all__ = ["ItemChange", "ModelDiff", "RunDiff", "diff_results"]
+__all__ = ["ITEM_CHANGE_THRESHOLD", "ItemChange", "ModelDiff", "RunDiff", "diff_results"]
 
 #: A per-item quality change smaller than this is noise in a diff, not a change worth listing.
 ITEM_CHANGE_THRESHOLD = 0.25
+
+_FIGURES = ("rank", "overall", "quality", "latency", "cost", "success")
 
 
 class ModelDiff(BaseModel):
@@ -26,30 +28,33 @@ class ModelDiff(BaseModel):
     overall_b: float | None = None
     quality_a: float | None = None
     quality_b: float | None = None
-    latency_a: float | None = None
+    latency_a: float | None = Field(default=None, description="Median latency in ms")
     latency_b: float | None = None
-    cost_a: float | None = None
+    cost_a: float | None = Field(default=None, description="Mean cost per item in USD; None when unknown")
     cost_b: float | None = None
     success_a: float | None = None
     success_b: float | None = None
 
-    @property
-    def quality_delta(self) -> float | None:
-        return None if self.quality_a is None or self.quality_b is None else self.quality_b - self.quality_a
+    def delta(self, figure: str) -> float | None:
+        """B − A of ``figure`` (one of rank, overall, quality, latency, cost, success); None when either is unknown."""
+        a, b = getattr(self, f"{figure}_a"), getattr(self, f"{figure}_b")
+        return None if a is None or b is None else b - a
 
 
 class ItemChange(BaseModel):
-    """An item whose answer by one model went from good to bad (or back) between the runs."""
+    """An answer by one model that went from good to bad (or back), or from answered to failed, between the runs."""
 
     model: str
     item_id: str
-    quality_a: float | None
+    quality_a: float | None = Field(description="None when the call failed")
     quality_b: float | None
-    status_a: str
+    status_a: str = Field(description="'ok' or the error type")
     status_b: str
 
 
 class RunDiff(BaseModel):
+    """Run B against run A."""
+
     a: str
     b: str
     winner_a: str | None
@@ -57,20 +62,15 @@ class RunDiff(BaseModel):
     models: list[ModelDiff]
     only_in_a: list[str] = Field(default_factory=list)
     only_in_b: list[str] = Field(default_factory=list)
-    shared_items: int = 0
+    items_a: int = 0
+    items_b: int = 0
+    shared_items: int = Field(default=0, description="Items (by id) both runs asked")
     item_changes: list[ItemChange] = Field(default_factory=list)
 
 
 def _fill(diff: ModelDiff, r: ModelRanking, side: str) -> None:
-    values = {
-        "rank": r.rank,
-        "overall": r.overall_score,
-        "quality": r.component_scores.quality,
-        "latency": r.latency_ms,
-        "cost": r.cost_usd,
-        "success": r.success_rate,
-    }
-    for name, value in values.items():
+    values = (r.rank, r.overall_score, r.component_scores.quality, r.latency_ms, r.cost_usd, r.success_rate)
+    for name, value in zip(_FIGURES, values, strict=True):
         setattr(diff, f"{name}_{side}", value)
 
 
@@ -82,12 +82,16 @@ def _row_state(result: ComparisonResult) -> dict[tuple[str, str], tuple[float | 
     return state
 
 
+def _item_ids(result: ComparisonResult) -> set[str]:
+    return {i.id for i in result.items} or {r.item_id for r in result.results}
+
+
 def diff_results(a: ComparisonResult, b: ComparisonResult, *, names: tuple[str, str] = ("A", "B")) -> RunDiff:
-    """Model by model and item by item differences from ``a`` to ``b``."""
+    """Model by model and item by item differences from ``a`` to ``b``; models in B's rank order, then A-only."""
     ranks_a = {r.model: r for r in a.rankings}
     ranks_b = {r.model: r for r in b.rankings}
     order = [r.model for r in sorted(b.rankings, key=lambda r: r.rank)]
-    order += [m for m in (r.model for r in sorted(a.rankings, key=lambda r: r.rank)) if m not in ranks_b]
+    order += [r.model for r in sorted(a.rankings, key=lambda r: r.rank) if r.model not in ranks_b]
     models = []
     for model in order:
         diff = ModelDiff(model=model)
@@ -100,8 +104,7 @@ def diff_results(a: ComparisonResult, b: ComparisonResult, *, names: tuple[str, 
     changes = []
     for key in sorted(set(state_a) & set(state_b)):
         (qa, sa), (qb, sb) = state_a[key], state_b[key]
-        flipped = sa != sb or (qa is not None and qb is not None and abs(qb - qa) >= ITEM_CHANGE_THRESHOLD)
-        if flipped:
+        if sa != sb or (qa is not None and qb is not None and abs(qb - qa) >= ITEM_CHANGE_THRESHOLD):
             changes.append(
                 ItemChange(model=key[0], item_id=key[1], quality_a=qa, quality_b=qb, status_a=sa, status_b=sb)
             )
@@ -113,6 +116,8 @@ def diff_results(a: ComparisonResult, b: ComparisonResult, *, names: tuple[str, 
         models=models,
         only_in_a=sorted(set(ranks_a) - set(ranks_b)),
         only_in_b=sorted(set(ranks_b) - set(ranks_a)),
-        shared_items=len({i for _, i in set(state_a) & set(state_b)}),
+        items_a=len(_item_ids(a)),
+        items_b=len(_item_ids(b)),
+        shared_items=len(_item_ids(a) & _item_ids(b)),
         item_changes=changes,
     )

@@ -1,0 +1,45 @@
+"""One MLflow client per call, and the experiments llmbench records into.
+
+A client per call instead of the fluent ``mlflow.*`` API: the fluent API keeps the active run and experiment in
+process-global state, which concurrent Prefect flows would share.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from llmbench.tracking.uri import default_tracking_uri, sqlite_dir
+
+__all__ = ["experiment_id", "tracking_client"]
+
+
+def tracking_client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
+    """A client of ``tracking_uri`` (default: llmbench's store) and the URI it uses; a local store's directory
+    is created."""
+    uri = tracking_uri or default_tracking_uri()
+    directory = sqlite_dir(uri)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    return MlflowClient(tracking_uri=uri), uri
+
+
+def experiment_id(client: MlflowClient, uri: str, name: str) -> str:
+    """Get or create the experiment; a local store keeps its artifacts next to the database, not in ./mlruns."""
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return str(experiment.experiment_id)
+    directory = sqlite_dir(uri)
+    location = None
+    if directory is not None:
+        location = (directory / "mlartifacts" / re.sub(r"[^A-Za-z0-9_.-]", "_", name)).as_uri()
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException:
+        # Another flow created it between our lookup and create.
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return str(experiment.experiment_id)
