@@ -14,7 +14,7 @@ from llmbench.report.format import DASH, cost_text, group_text, interval_text, n
 from llmbench.report.html_parts import answers_section, e, num, table
 from llmbench.report.html_stats import judge_section, statistics_section
 from llmbench.report.metrics import metric_coverage
-from llmbench.report.summary import run_title
+from llmbench.report.summary import outcome_lines, run_title
 from llmbench.types import ComparisonResult, Interval, ModelRanking
 
 __all__ = ["inline_svg", "render_html"]
@@ -22,7 +22,7 @@ __all__ = ["inline_svg", "render_html"]
 _CSS = """
 :root{--line:#dde1e7;--muted:#5a6473}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
-main{max-width:1280px;margin:0 auto;padding:20px 24px 60px}
+main{max-width:1400px;margin:0 auto;padding:20px 24px 60px}
 h1{font-size:21px;margin:0 0 6px}h2{font-size:17px;margin:30px 0 10px;border-bottom:1px solid var(--line);
 padding-bottom:4px}h3{font-size:14px;margin:14px 0 6px}
 nav{margin:6px 0 10px}nav a{margin-right:14px;color:#2454a6;text-decoration:none}
@@ -36,7 +36,7 @@ th{background:#eef1f5;font-weight:600}td.n,th.n{text-align:right;font-variant-nu
 .item{background:#fff;border:1px solid var(--line);border-radius:6px;margin:12px 0;padding:10px 12px}
 .item h3{margin:0 0 6px;font-family:ui-monospace,monospace}.field{margin:4px 0}.field .text{white-space:pre-wrap}
 .refs{margin:2px 0 2px 18px;padding:0}
-.answers{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:8px;margin-top:8px}
+.answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:8px;margin-top:8px}
 .answer{border:1px solid #e3e6eb;border-radius:6px;padding:6px 8px;background:#fafbfc}
 .answer.failed{background:#fff6f5;border-color:#f0c4bf}
 .answer pre{white-space:pre-wrap;word-break:break-word;margin:6px 0;font:13px/1.45 ui-monospace,monospace;
@@ -48,7 +48,7 @@ max-height:22em;overflow:auto}
 padding:6px;max-width:100%}.figs svg{max-width:100%;height:auto}figcaption{color:var(--muted);font-size:12px}
 .controls{display:flex;gap:16px;align-items:center;margin:6px 0}
 input[type=search]{padding:5px 8px;width:340px;border:1px solid #c9ced6;border-radius:4px}
-footer{color:var(--muted);font-size:12px;margin-top:30px}
+footer{color:var(--muted);font-size:12px;margin-top:30px}.scroll{overflow-x:auto}
 """
 
 _SCRIPT = """
@@ -103,7 +103,7 @@ def _ci(value: float | None, interval: Interval | None) -> str:
     return text if interval is None else f"{text} <span class=dim>{interval_text(interval)}</span>"
 
 
-def _ranking_row(r: ModelRanking, rankings: list[ModelRanking]) -> list[str]:
+def _ranking_row(r: ModelRanking, rankings: list[ModelRanking], stats: bool) -> list[str]:
     c = r.component_scores
     group = group_text(r, rankings)
     traits = [e(s) for s in r.strengths] + [f"<span class=bad>{e(w)}</span>" for w in r.weaknesses]
@@ -111,7 +111,7 @@ def _ranking_row(r: ModelRanking, rankings: list[ModelRanking]) -> list[str]:
         f"<span class=tie>{e(group)}</span>" if "=" in group else e(group),
         f"<b>{e(r.model)}</b>",
         _ci(r.overall_score, r.overall_interval),
-        num(r.p_best, 2),
+        *([num(r.p_best, 2)] if stats else []),
         _ci(c.quality, r.quality_interval),
         num(c.performance),
         num(c.cost_efficiency),
@@ -126,8 +126,9 @@ def _ranking_row(r: ModelRanking, rankings: list[ModelRanking]) -> list[str]:
 def _ranking(result: ComparisonResult) -> str:
     rankings = sorted(result.rankings, key=lambda x: x.rank)
     stats = result.statistics is not None and result.statistics.enabled
-    headers = ["#", "model", "overall", "P(best)", "quality", "speed", "cost eff.", "p50 ms", "p95 ms", "cost/item"]
-    rows = [_ranking_row(r, rankings) for r in rankings]
+    headers = ["#", "model", "overall", *(["P(best)"] if stats else []), "quality", "speed", "cost eff."]
+    headers += ["p50 ms", "p95 ms", "cost/item"]
+    rows = [_ranking_row(r, rankings, stats) for r in rankings]
     note = (
         "<p class=dim># is the rank group: models sharing it (marked =) are not significantly different; "
         f"intervals are {1 - result.statistics.alpha:.0%} bootstrap intervals.</p>"
@@ -136,14 +137,13 @@ def _ranking(result: ComparisonResult) -> str:
     )
     return (
         "<section id=ranking><h2>Ranking</h2>"
-        f"{table([*headers, 'success', 'notes'], rows, numeric=set(range(2, 11)))}{note}</section>"
+        f"{table([*headers, 'success', 'notes'], rows, numeric=set(range(2, len(headers) + 1)))}{note}</section>"
     )
 
 
 def _recommendations(result: ComparisonResult) -> str:
     rec = result.recommendations
-    winner = rec.reasoning.get("overall", "") if rec else ""
-    head = f"<p class=winner><b>{e(result.winner or 'No winner: no model answered')}</b> {e(winner)}</p>"
+    head = f"<p class=winner><b>{e(outcome_lines(result)[1])}</b></p>"
     if rec is None:
         return head
     items = []
@@ -200,14 +200,19 @@ def _figures(svgs: dict[str, str]) -> str:
     return f"<section id=plots><h2>Plots</h2><div class=figs>{figs}</div></section>"
 
 
-def _nav(result: ComparisonResult, figures: bool) -> str:
-    sections = [("ranking", "Ranking"), ("recommendations", "Recommendations"), ("answers", "Answers")]
-    sections += [("plots", "Plots")] if figures else []
-    sections += [("metrics", "Metrics")]
-    sections += [("statistics", "Statistics")] if result.statistics is not None else []
-    sections += [("failures", "Failures")]
-    sections += [("judge", "Judge")] if result.judge_usage is not None else []
-    return "<nav>" + "".join(f"<a href='#{key}'>{label}</a>" for key, label in sections) + "</nav>"
+def _nav(sections: list[tuple[str, str]]) -> str:
+    labels = {
+        "ranking": "Ranking",
+        "recommendations": "Recommendations",
+        "answers": "Answers",
+        "plots": "Plots",
+        "metrics": "Metrics",
+        "statistics": "Statistics",
+        "failures": "Failures",
+        "judge": "Judge",
+    }
+    present = [key for key, html in sections if html]
+    return "<nav>" + "".join(f"<a href='#{key}'>{labels[key]}</a>" for key in present) + "</nav>"
 
 
 def render_html(
@@ -218,20 +223,25 @@ def render_html(
     ``links`` maps a label to a URL (the MLflow run, the Prefect flow run); ``figures`` maps a caption to SVG
     markup (trusted: llmbench's own plots).
     """
-    figures = figures or {}
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    answers = ("answers", answers_section(result))
+    single = n_items(result) == 1  # one prompt: its answers are what a reader compares, so they come first
+    sections = [
+        ("ranking", _ranking(result)),
+        ("recommendations", _recommendations(result)),
+        *([answers] if single else []),
+        ("plots", _figures(figures or {})),
+        ("metrics", _metrics(result)),
+        ("statistics", statistics_section(result)),
+        ("failures", _failures(result)),
+        ("judge", judge_section(result)),
+        *([] if single else [answers]),
+    ]
     body = "".join(
         [
             _header(result, links or {}),
-            _nav(result, bool(figures)),
-            _ranking(result),
-            _recommendations(result),
-            answers_section(result),
-            _figures(figures),
-            _metrics(result),
-            statistics_section(result),
-            _failures(result),
-            judge_section(result),
+            _nav(sections),
+            *(html for _, html in sections),
             f"<footer>llmbench report, written {generated}. Self-contained: no script or style is loaded from "
             "the network.</footer>",
         ]

@@ -15,7 +15,7 @@ _TESTS = {"paired-t": "paired t", "mcnemar-exact": "exact McNemar", "bootstrap":
 def _ci(interval: Interval | None, digits: int = 3, prefix: str = "") -> str:
     if interval is None:
         return DASH
-    return f"{prefix}{interval.estimate:.{digits}f} <span class=dim>{interval_text(interval, digits)}</span>"
+    return f"{prefix}{interval.estimate:.{digits}f}<br><span class=dim>{interval_text(interval, digits)}</span>"
 
 
 def _intervals(report: StatisticsReport) -> str:
