@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel, Field
 
 from llmbench.pricing import spend_summary
-from llmbench.report.format import cost_text, interval_text, n_items
+from llmbench.report.format import cost_text, group_text, interval_text, md_cell, ms, n_items, num
 from llmbench.report.summary import outcome_lines, run_title
 from llmbench.tracking.keys import metric_key
 from llmbench.tracking.statistics import model_statistics_values, run_statistics_values, statistics_tag
@@ -27,6 +27,7 @@ KIND_TAG = "llmbench.kind"
 PREFECT_URL_TAG = "prefect.flow_run_url"
 PREFECT_ID_TAG = "prefect.flow_run_id"
 _NOTE_LIMIT = 4000
+_NOTE_MODELS = 20
 
 Values = dict[str, float | int | None]
 
@@ -174,10 +175,24 @@ def run_record(
     )
 
 
+def _note_table(result: ComparisonResult) -> list[str]:
+    lines = ["| # | model | quality | overall | p50 ms | cost/item | success |", "|---|---|---:|---:|---:|---:|---:|"]
+    rankings = sorted(result.rankings, key=lambda x: x.rank)
+    for r in rankings[:_NOTE_MODELS]:
+        interval = f" {interval_text(r.quality_interval, 2)}" if r.quality_interval else ""
+        lines.append(
+            f"| {group_text(r, rankings)} | {md_cell(r.model)} | {r.component_scores.quality:.3f}{interval} "
+            f"| {num(r.overall_score)} | {ms(r.latency_ms)} | {cost_text(r)} "
+            f"| {r.success_rate:.0%} ({r.n_items - r.n_failed}/{r.n_items}) |"
+        )
+    if len(rankings) > _NOTE_MODELS:
+        lines.append(f"| … | {len(rankings) - _NOTE_MODELS} more in the child runs | | | | | |")
+    return lines
+
+
 def run_note(result: ComparisonResult, run_id: str, tags: Mapping[str, str]) -> str:
     """The run's description in MLflow (Markdown): the outcome, a clickable Prefect link, how to get the report."""
-    lines = outcome_lines(result)
-    body = [f"**{lines[0]}**", "", lines[1], "", "```", *lines[2:], "```"]
+    body = [f"**{outcome_lines(result)[1]}**", "", *_note_table(result)]
     if result.analysis is not None:
         body += ["", result.analysis.summary]
     url, flow_run = tags.get(PREFECT_URL_TAG), tags.get(PREFECT_ID_TAG)

@@ -76,7 +76,9 @@ def _log_batches(
 
 
 def _metrics(values: Mapping[str, float | int | None], timestamp: int) -> list[Metric]:
-    return [Metric(k, float(v), timestamp, 0) for k, v in values.items() if v is not None]
+    """Unknown values are left out (never 0); the rest rounded to 6 significant figures, as MLflow's tables show
+    them in full (``2167.7008799997566``). The exact values stay in comparison.json."""
+    return [Metric(k, float(f"{float(v):.6g}"), timestamp, 0) for k, v in values.items() if v is not None]
 
 
 def _finish(client: MlflowClient, run_ids: Sequence[str], body: Callable[[], None]) -> None:

@@ -156,3 +156,14 @@ def test_the_per_item_table_has_prompt_and_reference_columns(store: str, tmp_pat
     assert columns[:5] == ["model", "item_id", "prompt", "reference", "response"]
     first = dict(zip(columns, table["data"][0], strict=True))
     assert first["prompt"] == "question 0" and first["reference"] == "ref"
+
+
+def test_experiments_open_on_their_runs_and_metrics_are_rounded(store: str) -> None:
+    result = _result()
+    result.duration_ms = 2167.7008799997566
+    log_comparison(result, experiment="kind", tracking_uri=store)
+    client = MlflowClient(store)
+    experiment = client.get_experiment_by_name("kind")
+    assert experiment is not None and experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    [run] = find_runs("kind", tracking_uri=store)
+    assert run["metrics"]["duration_ms"] == 2167.7  # 6 significant figures, not 16

@@ -1,0 +1,218 @@
+"""Screenshots of what a reader sees after real runs (issue 11): the HTML report, the Prefect UI and the MLflow UI.
+
+In a fresh temporary home it starts llmbench's local Prefect server on a free port, runs a benchmark and a
+one-prompt comparison of simulated models through the CLI, registers the compare flow as a deployment (no worker:
+only its form is looked at), writes the HTML report of the benchmark, starts ``mlflow ui --workers 1`` on a free
+port, and opens each page in headless Chromium:
+
+- ``report.html`` (top, statistics, answers) and the one-prompt report;
+- Prefect: the benchmark's flow run page (its name, logs and artifacts) and the compare deployment's run form;
+- MLflow: the benchmark's run page, the compare view of its per-model child runs, and the experiment's chart view.
+
+It installs nothing. It needs Chromium: on Debian/Ubuntu ``apt-get install -y chromium`` (the ``chromium`` command;
+``chromium-browser`` or ``google-chrome`` are used too when on PATH, or set ``CHROMIUM``). Screenshots go to
+``--out`` (default: a new temporary directory, printed); look at them, they are not committed.
+Run: ``.venv/bin/python benchmarks/ui_screenshots.py [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+MODELS = "sim:oracle-xl,sim:balanced-m,sim:swift-s,sim:flaky-m,sim:mystery-x"
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+#: Time the single-page apps get to fetch their data and draw (headless Chromium's virtual time).
+UI_BUDGET_MS = 20_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _browser() -> str:
+    for name in (os.environ.get("CHROMIUM"), *BROWSERS):
+        if name and shutil.which(name):
+            return str(shutil.which(name))
+    sys.exit("no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM=/path/to/chrome)")
+
+
+def _llmbench(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "-m", "llmbench.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        sys.exit(f"llmbench {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def _wait(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def _prefect_server(env: dict[str, str]) -> Iterator[str]:
+    """llmbench's own local server in the temporary home; stopped (only it) at the end."""
+    _llmbench(env, "server", "start")
+    try:
+        yield f"http://127.0.0.1:{env['LLMBENCH_PREFECT_PORT']}"
+    finally:
+        _llmbench(env, "server", "stop")
+
+
+@contextmanager
+def _mlflow_ui(env: dict[str, str], uri: str) -> Iterator[str]:
+    port = _free_port()
+    server_env = env | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    command = [PYTHON, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--port", str(port), "--workers", "1"]
+    log = (Path(env["LLMBENCH_HOME"]) / "mlflow-ui.log").open("wb")
+    proc = subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait(f"http://127.0.0.1:{port}/health")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the UI and its workers, nothing else
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _register_form(env: dict[str, str]) -> str:
+    """Register the compare flow as a deployment (nothing runs it) and return its id, to look at its form."""
+    code = (
+        "import asyncio\n"
+        "from flows.compare import compare_models\n"
+        "deployment = compare_models.to_deployment(name='screenshots')\n"
+        "print(asyncio.run(deployment.aapply()))\n"
+    )
+    done = subprocess.run([PYTHON, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        sys.exit(f"registering the compare deployment failed:\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _shoot(browser: str, url: str, path: Path, size: str = "1440,1800", budget_ms: int = 0) -> Path:
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--window-size={size}",
+        f"--screenshot={path}",
+    ]
+    if budget_ms:
+        command.append(f"--virtual-time-budget={budget_ms}")
+    subprocess.run([*command, url], capture_output=True, timeout=180, check=False)
+    if not path.is_file():
+        sys.exit(f"chromium wrote no screenshot of {url}")
+    return path
+
+
+def _mlflow_ids(env: dict[str, str], uri: str, run_id: str) -> tuple[str, list[str]]:
+    """The run's experiment id and its per-model child run ids."""
+    code = (
+        "import json, sys\nfrom mlflow import MlflowClient\n"
+        f"c = MlflowClient({uri!r}); run = c.get_run({run_id!r}); e = run.info.experiment_id\n"
+        f"kids = c.search_runs([e], filter_string=\"tags.`mlflow.parentRunId` = '{run_id}'\")\n"
+        "print(json.dumps([e, [k.info.run_id for k in kids]]))\n"
+    )
+    done = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=120)
+    experiment, children = json.loads(done.stdout.strip().splitlines()[-1])
+    return experiment, children
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="Directory for the PNGs (default: a temporary one)")
+    args = parser.parse_args()
+    browser = _browser()
+    out = (args.out or Path(tempfile.mkdtemp(prefix="llmbench-screenshots-"))).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="llmbench-ui-home-"))
+    uri = f"sqlite:///{home}/mlflow.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "MLFLOW_TRACKING_URI"))}
+    env |= {"LLMBENCH_HOME": str(home), "LLMBENCH_PREFECT_PORT": str(_free_port()), "MLFLOW_TRACKING_URI": uri}
+    env |= {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
+    shots: list[Path] = []
+    with _prefect_server(env) as prefect_url:
+        env_api = env | {"PREFECT_API_URL": f"{prefect_url}/api"}
+        bench = json.loads(
+            _llmbench(env_api, "bench", "examples/datasets/qa_small.jsonl", "--models", MODELS, "--json")
+        )
+        compare = json.loads(
+            _llmbench(
+                env_api,
+                "compare",
+                "--models",
+                MODELS,
+                "--prompt",
+                "What does photosynthesis produce?",
+                "--context",
+                "Photosynthesis turns light, water and carbon dioxide into glucose; oxygen is released.",
+                "--json",
+            )
+        )
+        bench_run, compare_run = bench["links"]["mlflow_run_id"], compare["links"]["mlflow_run_id"]
+        deployment = _register_form(env_api)
+        report, single = out / "report.html", out / "report-compare.html"
+        _llmbench(env_api, "report", bench_run, "--html", str(report))
+        _llmbench(env_api, "report", compare_run, "--html", str(single))
+        shots.append(_shoot(browser, report.as_uri(), out / "report-top.png", "1440,2200"))
+        shots.append(_shoot(browser, report.as_uri() + "#statistics", out / "report-statistics.png", "1440,1600"))
+        shots.append(_shoot(browser, report.as_uri() + "#answers", out / "report-answers.png", "1440,1600"))
+        shots.append(_shoot(browser, single.as_uri(), out / "report-compare.png", "1440,2000"))
+        flow_run = (
+            bench["links"]["prefect_flow_run_url"]
+            or f"{prefect_url}/runs/flow-run/{bench['links']['prefect_flow_run_id']}"
+        )
+        shots.append(_shoot(browser, flow_run, out / "prefect-flow-run.png", "1440,1400", UI_BUDGET_MS))
+        form = f"{prefect_url}/deployments/deployment/{deployment}/run"
+        shots.append(_shoot(browser, form, out / "prefect-compare-form.png", "1440,2200", UI_BUDGET_MS))
+        with _mlflow_ui(env, uri) as mlflow_url:
+            experiment, children = _mlflow_ids(env, uri, bench_run)
+            pages = {
+                "mlflow-run.png": f"{mlflow_url}/#/experiments/{experiment}/runs/{bench_run}",
+                "mlflow-compare-models.png": f"{mlflow_url}/#/compare-runs?runs={json.dumps(children)}"
+                f"&experiments={json.dumps([experiment])}",
+                "mlflow-experiment-charts.png": f"{mlflow_url}/#/experiments/{experiment}/runs?compareRunsMode=CHART",
+                "mlflow-experiment-runs.png": f"{mlflow_url}/#/experiments/{experiment}/runs",
+            }
+            for name, url in pages.items():
+                shots.append(_shoot(browser, url.replace(" ", ""), out / name, "1440,1400", UI_BUDGET_MS))
+    shutil.rmtree(home, ignore_errors=True)
+    print(f"{len(shots)} screenshots in {out}:")
+    for path in shots:
+        print(f"  {path.name}  ({path.stat().st_size / 1024:,.0f} KB)")
+
+
+if __name__ == "__main__":
+    main()
