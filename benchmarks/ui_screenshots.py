@@ -6,7 +6,8 @@ only its form is looked at), writes the HTML report of the benchmark, starts ``m
 port, and opens each page in headless Chromium:
 
 - ``report.html`` (top, statistics, answers) and the one-prompt report;
-- Prefect: the benchmark's flow run page (its name, logs and artifacts) and the compare deployment's run form;
+- Prefect: the benchmark's flow run page (its name, logs and artifacts), the compare deployment's run form (in
+  both UIs) and the one-prompt comparison's Markdown report artifact;
 - MLflow: the benchmark's run page, the compare view of its per-model child runs, and the experiment's chart view.
 
 It installs nothing. It needs Chromium: on Debian/Ubuntu ``apt-get install -y chromium`` (the ``chromium`` command;
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -137,6 +139,25 @@ def _shoot(browser: str, url: str, path: Path, size: str = "1440,1800", budget_m
     return path
 
 
+def _artifact_id(prefect_url: str, flow_run_id: str, key: str) -> str:
+    """The id of a flow run's artifact, through the REST API (its page shows how Prefect renders our Markdown)."""
+    body = json.dumps({"flow_runs": {"id": {"any_": [flow_run_id]}}, "artifacts": {"key": {"any_": [key]}}})
+    request = urllib.request.Request(
+        f"{prefect_url}/api/artifacts/filter", data=body.encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        found = json.load(response)
+    if not found:
+        sys.exit(f"flow run {flow_run_id} has no artifact {key!r}")
+    return str(found[0]["id"])
+
+
+def model_views_charts(experiment: str, run_id: str) -> str:
+    """The chart view of one comparison's models: the link its MLflow description gives (``#/…``)."""
+    only_models = urllib.parse.quote(f"tags.`mlflow.parentRunId` = '{run_id}'")
+    return f"#/experiments/{experiment}/runs?searchFilter={only_models}&compareRunsMode=CHART"
+
+
 def _mlflow_ids(env: dict[str, str], uri: str, run_id: str) -> tuple[str, list[str]]:
     """The run's experiment id and its per-model child run ids."""
     code = (
@@ -195,19 +216,27 @@ def main() -> None:
             or f"{prefect_url}/runs/flow-run/{bench['links']['prefect_flow_run_id']}"
         )
         shots.append(_shoot(browser, flow_run, out / "prefect-flow-run.png", "1440,1400", UI_BUDGET_MS))
-        form = f"{prefect_url}/deployments/deployment/{deployment}/run"
-        shots.append(_shoot(browser, form, out / "prefect-compare-form.png", "1440,2200", UI_BUDGET_MS))
+        form = f"deployments/deployment/{deployment}/run"
+        shots.append(
+            _shoot(browser, f"{prefect_url}/{form}", out / "prefect-compare-form.png", "1440,2200", UI_BUDGET_MS)
+        )
+        shots.append(
+            _shoot(browser, f"{prefect_url}/v2/{form}", out / "prefect-v2-compare-form.png", "1440,2200", UI_BUDGET_MS)
+        )
+        artifact = _artifact_id(prefect_url, compare["links"]["prefect_flow_run_id"], "compare-report")
+        page = f"{prefect_url}/artifacts/artifact/{artifact}"
+        shots.append(_shoot(browser, page, out / "prefect-compare-report.png", "1440,2200", UI_BUDGET_MS))
         with _mlflow_ui(env, uri) as mlflow_url:
             experiment, children = _mlflow_ids(env, uri, bench_run)
+            runs, experiments = urllib.parse.quote(json.dumps(children)), urllib.parse.quote(json.dumps([experiment]))
             pages = {
                 "mlflow-run.png": f"{mlflow_url}/#/experiments/{experiment}/runs/{bench_run}",
-                "mlflow-compare-models.png": f"{mlflow_url}/#/compare-runs?runs={json.dumps(children)}"
-                f"&experiments={json.dumps([experiment])}",
-                "mlflow-experiment-charts.png": f"{mlflow_url}/#/experiments/{experiment}/runs?compareRunsMode=CHART",
+                "mlflow-compare-models.png": f"{mlflow_url}/#/compare-runs?runs={runs}&experiments={experiments}",
+                "mlflow-experiment-charts.png": f"{mlflow_url}/{model_views_charts(experiment, bench_run)}",
                 "mlflow-experiment-runs.png": f"{mlflow_url}/#/experiments/{experiment}/runs",
             }
             for name, url in pages.items():
-                shots.append(_shoot(browser, url.replace(" ", ""), out / name, "1440,1400", UI_BUDGET_MS))
+                shots.append(_shoot(browser, url, out / name, "1440,1400", UI_BUDGET_MS * 2))
     shutil.rmtree(home, ignore_errors=True)
     print(f"{len(shots)} screenshots in {out}:")
     for path in shots:

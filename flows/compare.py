@@ -39,7 +39,7 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
     if config.tracking.enabled:
         preload_tracking()
     settings = resolve_settings(request, config)
-    item = single_item(request.prompt, request.context, request.reference)
+    item = single_item(request.prompt, request.context or None, request.reference or None)
     async with recorded_run("comparison", [item], settings) as run_id:
         result = await run_pipeline("comparison", [item], settings, run_id)
         mlflow_run = None

@@ -98,8 +98,8 @@ class RunOptions(BaseModel):
         description="Answer an identical request from the response cache instead of calling the model again; "
         "left out: [cache] enabled",
     )
-    resume: str | None = Field(
-        default=None,
+    resume: str = Field(
+        default="",
         title="Resume run",
         description="Result-store run id to resume; empty resumes the unfinished run of the same benchmark, if any",
     )
@@ -123,15 +123,16 @@ class _Prompt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: str = Field(min_length=1, pattern=r"\S", title="Prompt", description="Sent to every model")
-    context: str | None = Field(
-        default=None,
+    # Empty rather than None: a form shows a text box, not a None toggle; empty means the item has none.
+    context: str = Field(
+        default="",
         title="Context",
-        description="Text the answer should rely on (faithfulness is checked against it); optional",
+        description="Text the answer should rely on (faithfulness is checked against it); empty: none",
     )
-    reference: str | None = Field(
-        default=None,
+    reference: str = Field(
+        default="",
         title="Reference answer",
-        description="A correct answer the correctness metrics compare with; optional",
+        description="A correct answer the correctness metrics compare with; empty: none",
     )
 
 
@@ -228,7 +229,7 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
         store=StoreSettings(
             url=SecretStr(config.store.url) if config.store.url else None,
             persist=config.store.enabled,
-            resume=request.resume,
+            resume=request.resume or None,
             cache=config.cache.enabled if cache is None else cache,
             cache_ttl_hours=config.cache.ttl_hours,
         ),

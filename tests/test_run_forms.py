@@ -50,7 +50,8 @@ def test_compare_form_puts_the_prompt_first_and_shows_the_defaults_used() -> Non
     assert properties["weights"]["default"] == {"quality": 0.6, "performance": 0.2, "cost": 0.2}
     assert definitions["RankingWeights"]["title"] == "Ranking weights"
     # Only fields without a default value may be left empty.
-    assert _null_toggles(properties) == ["context", "reference", "resume"]
+    assert _null_toggles(properties) == []
+    assert properties["context"]["default"] == "" and properties["resume"]["default"] == ""
 
 
 def test_benchmark_and_refresh_forms_show_their_defaults() -> None:
@@ -58,7 +59,7 @@ def test_benchmark_and_refresh_forms_show_their_defaults() -> None:
     properties = form["properties"]
     assert properties["dataset"]["default"] == "examples/datasets/qa_small.jsonl"
     assert properties["update_profiles"]["default"] is True
-    assert _null_toggles(properties) == ["resume", "limit"]
+    assert _null_toggles(properties) == ["limit"]
     refresh, _ = _form(refresh_router_profiles)
     assert refresh["properties"]["models"]["default"] == ["sim:oracle-xl", "sim:balanced-m", "sim:swift-s"]
     assert _null_toggles(refresh["properties"]) == ["limit"]

@@ -1,8 +1,10 @@
 """The answers in the Markdown report: what each item asked and what each model answered, with its scores.
 
-A single-prompt comparison shows every answer in full, side by side (one column per model); a benchmark shows
-each item with an excerpt of every answer. A failed call, a truncated or cached answer, a metric that does not
-apply ("n/a") and a metric that failed to score ("failed") are all written out, never left blank.
+A single-prompt comparison shows the figures side by side (one column per model) and every answer in full; a
+benchmark shows each item with its figures per model and an excerpt of every answer. Answers are never put in
+table cells: Prefect's Markdown tables do not wrap, so one long answer made a table pages wide. A failed call, a
+truncated or cached answer, a metric that does not apply ("n/a") and one that failed to score ("failed") are
+written out, never left blank.
 """
 
 from __future__ import annotations
@@ -64,13 +66,20 @@ def _item_lines(item: DatasetItem | None, context_limit: int) -> list[str]:
     return lines
 
 
-def _answer_text(row: ModelResult, limit: int | None) -> str:
+def _answer_text(row: ModelResult, limit: int) -> str:
     if not row.success:
         error = f"{row.error_type or 'error'}: {row.error or ''}"
-        return f"**failed:** {md_cell(error, limit or 300)}"
-    if not row.response:
-        return DASH
-    return md_cell(row.response, limit, lines=limit is None)
+        return f"**failed:** {md_cell(error, limit)}"
+    return md_cell(row.response, limit) if row.response else DASH
+
+
+def _quote(row: ModelResult) -> list[str]:
+    """A whole answer as a block quote: it wraps in every renderer (table cells do not in Prefect's), keeps its
+    line breaks, and its ``<``/``>`` are entities so no renderer takes model output for HTML."""
+    if not row.success or not row.response:
+        return [f"> {_answer_text(row, 300)}"]
+    text = row.response.strip().replace("<", "&lt;").replace(">", "&gt;")
+    return [f"> {line}".rstrip() for line in text.splitlines()]
 
 
 def _notes(row: ModelResult) -> str:
@@ -80,42 +89,46 @@ def _notes(row: ModelResult) -> str:
 
 
 def _side_by_side(result: ComparisonResult, item: DatasetItem | None, rows: Sequence[ModelResult]) -> list[str]:
-    """One column per model, answers in full: a single prompt is read by comparing the answers themselves."""
+    """The figures side by side (one column per model), then every answer in full, in rank order: a single
+    prompt is read by comparing the answers themselves."""
     metrics = score_names(result)
     header = "| | " + " | ".join(f"`{md_cell(r.model)}`" for r in rows) + " |"
-    table = [header, "|---|" + "---|" * len(rows)]
+    table = [header, "|---|" + "---:|" * len(rows)]
 
     def line(label: str, cells: Sequence[str]) -> str:
         return f"| **{label}** | " + " | ".join(cells) + " |"
 
     table += [
-        line("Answer", [_answer_text(r, None) for r in rows]),
         line("Quality", [quality_cell(r) for r in rows]),
         *(line(md_cell(m), [score_cell(r, m) for r in rows]) for m in metrics),
         line("Latency ms", [ms(r.latency_ms) for r in rows]),
         line("Cost", [DASH if r.cost_usd is None else money(r.cost_usd) for r in rows]),
         line("Notes", [_notes(r) for r in rows]),
     ]
-    return ["", "## Answers", "", *_item_lines(item, 2000), "", *table]
+    answers: list[str] = []
+    for r in rows:
+        answers += ["", f"#### `{md_cell(r.model)}` — quality {quality_cell(r)}", "", *_quote(r)]
+    return ["", "## Answers", "", *_item_lines(item, 2000), "", *table, *answers]
 
 
 def _item_block(
     result: ComparisonResult, item_id: str, item: DatasetItem | None, rows: Sequence[ModelResult]
 ) -> list[str]:
     metrics = score_names(result)
-    header = ["Model", "Answer", "Quality", *(md_cell(m) for m in metrics), "ms", "Notes"]
+    header = ["Model", "Quality", *(md_cell(m) for m in metrics), "ms", "Notes"]
     lines = ["", f"### {md_cell(item_id)}", "", *_item_lines(item, _CONTEXT_EXCERPT_CHARS), ""]
-    lines += ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 3) + "---|"]
+    lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 2) + "---|"]
     for r in rows:
         cells = [
             f"`{md_cell(r.model)}`",
-            _answer_text(r, ANSWER_EXCERPT_CHARS),
             quality_cell(r),
             *(score_cell(r, m) for m in metrics),
             ms(r.latency_ms),
             _notes(r),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- `{md_cell(r.model)}`: {_answer_text(r, ANSWER_EXCERPT_CHARS)}" for r in rows]
     return lines
 
 

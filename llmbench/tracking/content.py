@@ -10,7 +10,9 @@ per model and figure, and the children answer every question they did, across ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +23,7 @@ from llmbench.tracking.keys import metric_key
 from llmbench.tracking.statistics import model_statistics_values, run_statistics_values, statistics_tag
 from llmbench.types import ComparisonResult, ModelRanking
 
-__all__ = ["KIND_TAG", "ModelRecord", "RunRecord", "model_records", "run_note", "run_record"]
+__all__ = ["KIND_TAG", "ModelRecord", "RunRecord", "model_records", "model_views", "run_note", "run_record"]
 
 KIND_TAG = "llmbench.kind"
 PREFECT_URL_TAG = "prefect.flow_run_url"
@@ -190,9 +192,28 @@ def _note_table(result: ComparisonResult) -> list[str]:
     return lines
 
 
-def run_note(result: ComparisonResult, run_id: str, tags: Mapping[str, str]) -> str:
-    """The run's description in MLflow (Markdown): the outcome, a clickable Prefect link, how to get the report."""
+def model_views(experiment_id: str, run_id: str, children: Sequence[str]) -> str:
+    """Links to the views that put this run's models side by side. Relative (``#/…``), so they work on whichever
+    MLflow UI serves the store, with no address known when the run is recorded."""
+    only_models = quote(f"tags.`mlflow.parentRunId` = '{run_id}'")
+    charts = f"#/experiments/{experiment_id}/runs?searchFilter={only_models}&compareRunsMode=CHART"
+    runs, experiments = quote(json.dumps(list(children))), quote(json.dumps([experiment_id]))
+    compare = f"#/compare-runs?runs={runs}&experiments={experiments}"
+    return f"Models side by side: [charts]({charts}) · [compare view]({compare})"
+
+
+def run_note(
+    result: ComparisonResult,
+    run_id: str,
+    tags: Mapping[str, str],
+    experiment_id: str | None = None,
+    children: Sequence[str] = (),
+) -> str:
+    """The run's description in MLflow (Markdown): the outcome, links to the models side by side and to the
+    Prefect flow run, and how to get the report."""
     body = [f"**{outcome_lines(result)[1]}**", "", *_note_table(result)]
+    if experiment_id is not None and children:
+        body += ["", model_views(experiment_id, run_id, children)]
     if result.analysis is not None:
         body += ["", result.analysis.summary]
     url, flow_run = tags.get(PREFECT_URL_TAG), tags.get(PREFECT_ID_TAG)
@@ -202,8 +223,7 @@ def run_note(result: ComparisonResult, run_id: str, tags: Mapping[str, str]) -> 
         body += ["", f"Prefect flow run: `{flow_run}` (a temporary Prefect server: no UI link)"]
     body += [
         "",
-        f"HTML report: `llmbench report {run_id} --html report.html`; the per-model child runs compare the "
-        "models in the Chart and Compare views.",
+        f"HTML report: `llmbench report {run_id} --html report.html`",
     ]
     text = "\n".join(body)
     return text if len(text) <= _NOTE_LIMIT else text[: _NOTE_LIMIT - 1] + "…"

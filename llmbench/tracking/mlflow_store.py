@@ -174,15 +174,16 @@ def log_comparison(
     runs = [run_id]
 
     def body() -> None:
-        run_tags = record.tags | {"mlflow.note.content": run_note(result, run_id, record.tags)}
+        # The children first: the parent's description links to them.
+        _log_children(client, experiment_key, run_id, record, start_ms, scrub, runs)
+        note = run_note(result, run_id, record.tags, experiment_key, runs[1:])
         _log_batches(
             client,
             run_id,
             _metrics(record.metrics, int(time.time() * 1000)),
             {k: scrub(_text(v)) for k, v in record.params.items()},
-            {k: scrub(v) for k, v in run_tags.items()},
+            {k: scrub(v) for k, v in (record.tags | {"mlflow.note.content": note}).items()},
         )
-        _log_children(client, experiment_key, run_id, record, start_ms, scrub, runs)
         _log_artifacts(client, run_id, result, report_markdown or render_markdown(result), scrub)
 
     _finish(client, runs, body)

@@ -197,31 +197,34 @@ def test_a_benchmark_report_shows_each_item_with_its_answers_and_what_to_know_ab
     assert "- **Prompt:** What is item 0?" in section
     assert "- **Context:** Background text." in section and "…" in section  # an excerpt, not the whole context
     assert "- **Reference:** The answer." in section and "- **Known wrong:** A wrong answer." in section
-    header = "| Model | Answer | Quality | correctness | coherence | judge_relevance | ms | Notes |"
+    header = "| Model | Quality | correctness | coherence | judge_relevance | ms | Notes |"
     assert section.count(header) == 2
     q0 = section[: section.index("### q1")]
     a_row = next(line for line in q0.splitlines() if line.startswith("| `sim/a`"))
-    assert "Line one of 0. Line two \\| with a pipe &lt;script&gt;" in a_row  # escaped, on one line
-    assert "<script>" not in text
-    assert "| 0.75 | 0.90 | failed (UnparseableVerdict) |" in a_row
+    assert a_row.startswith("| `sim/a` | 0.77 | 0.75 | 0.90 | failed (UnparseableVerdict) |")
     assert "truncated (max_tokens)" in a_row and "judge_relevance failed: UnparseableVerdict" in a_row
+    answer = next(line for line in q0.splitlines() if line.startswith("- `sim/a`: "))
+    assert "Line one of 0. Line two \\| with a pipe &lt;script&gt;" in answer  # escaped, on one line
+    assert "<script>" not in text
     b_row = next(line for line in q0.splitlines() if line.startswith("| `sim/b`"))
-    assert "**failed:** ServerError: HTTP 503" in b_row and "0 (failed)" in b_row
+    assert "| 0 (failed) |" in b_row
+    assert "- `sim/b`: **failed:** ServerError: HTTP 503" in q0
     q1 = section[section.index("### q1") :]
     a_row = next(line for line in q1.splitlines() if line.startswith("| `sim/a`"))
     assert "| n/a |" in a_row and "cached" in a_row  # correctness cannot run without a reference
 
 
-def test_a_single_prompt_shows_the_answers_in_full_side_by_side() -> None:
+def test_a_single_prompt_shows_the_figures_side_by_side_and_every_answer_in_full() -> None:
     result = _items_result(1)
-    result.results[0].response = "word " * 400 + "THE END"
+    result.results[0].response = "word " * 400 + "\nTHE END <b>"
     text = render_markdown(result)
     section = text[text.index("## Answers\n") : text.index("## Metrics")]
     assert "| | `sim/a` | `sim/b` |" in section  # one column per model
-    answer = next(line for line in section.splitlines() if line.startswith("| **Answer**"))
-    assert "THE END" in answer  # in full, not cut
     assert "| **correctness** | 0.75 | — |" in section
-    assert "| **Quality** |" in section and "0 (failed)" in section
+    assert "| **Quality** | 0.77 | 0 (failed) |" in section
+    answer = section[section.index("#### `sim/a` — quality 0.77") : section.index("#### `sim/b`")]
+    assert "> word word" in answer and "> THE END &lt;b&gt;" in answer  # in full, its line break kept
+    assert "#### `sim/b` — quality 0 (failed)\n\n> **failed:** ServerError: HTTP 503" in section
     assert text.index("## Answers") < text.index("## Failures")  # read right after the recommendations
 
 

@@ -4,8 +4,10 @@ metric names, a title, a description with a clickable Prefect link, and the run'
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from mlflow import MlflowClient
@@ -101,6 +103,13 @@ def test_the_description_links_the_prefect_flow_run_and_says_how_to_get_the_repo
     run_id = log_comparison(_result(), experiment="notes", tracking_uri=store, tags=tags)
     note = find_runs("notes", tracking_uri=store)[0]["tags"]["mlflow.note.content"]
     assert f"[bench qa_small]({PREFECT_URL})" in note  # Markdown: MLflow renders it as a link
+    # Relative links to the models side by side: they work on whichever MLflow UI serves the store.
+    [run] = find_runs("notes", tracking_uri=store)
+    children = sorted(child["run_id"] for child in run["children"].values())
+    charts = re.search(r"\[charts\]\((#/experiments/\d+/runs\?searchFilter=[^)]+&compareRunsMode=CHART)\)", note)
+    assert charts is not None and unquote(charts.group(1)).count(run_id) == 1
+    compare = re.search(r"\[compare view\]\(#/compare-runs\?runs=([^&]+)&experiments=[^)]+\)", note)
+    assert compare is not None and sorted(json.loads(unquote(compare.group(1)))) == children
     assert f"llmbench report {run_id} --html" in note
     assert "sim/oracle-xl" in note and "quality" in note
     child_note = find_runs("notes", tracking_uri=store)[0]["children"]["openai/gpt-4o"]["tags"]["mlflow.note.content"]
@@ -110,7 +119,7 @@ def test_the_description_links_the_prefect_flow_run_and_says_how_to_get_the_repo
 def test_without_a_ui_url_the_description_names_the_flow_run(store: str) -> None:
     log_comparison(_result(), experiment="ephemeral", tracking_uri=store, tags={"prefect.flow_run_id": "6a1c"})
     note = find_runs("ephemeral", tracking_uri=store)[0]["tags"]["mlflow.note.content"]
-    assert "`6a1c`" in note and "](" not in note
+    assert "Prefect flow run: `6a1c` (a temporary Prefect server: no UI link)" in note
 
 
 def test_the_run_lasts_from_the_flow_start_to_the_end_of_recording(store: str) -> None:
