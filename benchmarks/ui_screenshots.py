@@ -8,7 +8,9 @@ port, and opens each page in headless Chromium:
 - ``report.html`` (top, statistics, answers) and the one-prompt report;
 - Prefect: the benchmark's flow run page (its name, logs and artifacts), the compare deployment's run form (in
   both UIs) and the one-prompt comparison's Markdown report artifact;
-- MLflow: the benchmark's run page, the compare view of its per-model child runs, and the experiment's chart view.
+- MLflow: the benchmark's run page, the compare view of its per-model child runs, and the chart view of its models
+  (before and after expanding the run in the runs table: Chromium is driven over its DevTools protocol for the
+  click, with the ``websockets`` package Prefect already installs).
 
 It installs nothing. It needs Chromium: on Debian/Ubuntu ``apt-get install -y chromium`` (the ``chromium`` command;
 ``chromium-browser`` or ``google-chrome`` are used too when on PATH, or set ``CHROMIUM``). Screenshots go to
@@ -19,6 +21,7 @@ Run: ``.venv/bin/python benchmarks/ui_screenshots.py [--out DIR]``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -139,6 +142,62 @@ def _shoot(browser: str, url: str, path: Path, size: str = "1440,1800", budget_m
     return path
 
 
+async def _drive_then_shoot(browser: str, url: str, path: Path, script: str, wait_s: float = 15.0) -> Path:
+    """Open ``url`` in Chromium driven over the DevTools protocol, run ``script`` once the page has drawn, and
+    save a screenshot: some views need a click (MLflow draws a comparison's models once its run is expanded in
+    the runs table) or a scroll (``--screenshot`` of a ``#section`` URL comes out blank)."""
+    import base64
+
+    import websockets  # a Prefect dependency: nothing to install
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         f"--remote-debugging-port={port}", "--window-size=1440,1400", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        pages: list[dict[str, str]] = []
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=2) as response:
+                    pages = [t for t in json.load(response) if t.get("type") == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        async with websockets.connect(pages[0]["webSocketDebuggerUrl"], max_size=100_000_000) as ws:
+            calls = 0
+
+            async def call(method: str, **params: object) -> dict[str, object]:
+                nonlocal calls
+                calls += 1
+                await ws.send(json.dumps({"id": calls, "method": method, "params": params}))
+                while True:
+                    message = json.loads(await ws.recv())
+                    if message.get("id") == calls:
+                        return dict(message.get("result") or {})
+
+            await call("Emulation.setDeviceMetricsOverride", width=1440, height=1400, deviceScaleFactor=1, mobile=False)
+            await call("Page.navigate", url=url)
+            await asyncio.sleep(wait_s)
+            await call("Runtime.evaluate", expression=script)
+            await asyncio.sleep(wait_s / 2)
+            shot = await call("Page.captureScreenshot", format="png")
+            path.write_bytes(base64.b64decode(str(shot["data"])))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return path
+
+
+def _scrolled(browser: str, page: Path, section: str, path: Path) -> Path:
+    script = f"document.getElementById({json.dumps(section)}).scrollIntoView()"
+    return asyncio.run(_drive_then_shoot(browser, page.as_uri(), path, script, wait_s=2.0))
+
+
 def _artifact_id(prefect_url: str, flow_run_id: str, key: str) -> str:
     """The id of a flow run's artifact, through the REST API (its page shows how Prefect renders our Markdown)."""
     body = json.dumps({"flow_runs": {"id": {"any_": [flow_run_id]}}, "artifacts": {"key": {"any_": [key]}}})
@@ -208,8 +267,8 @@ def main() -> None:
         _llmbench(env_api, "report", bench_run, "--html", str(report))
         _llmbench(env_api, "report", compare_run, "--html", str(single))
         shots.append(_shoot(browser, report.as_uri(), out / "report-top.png", "1440,2200"))
-        shots.append(_shoot(browser, report.as_uri() + "#statistics", out / "report-statistics.png", "1440,1600"))
-        shots.append(_shoot(browser, report.as_uri() + "#answers", out / "report-answers.png", "1440,1600"))
+        shots.append(_scrolled(browser, report, "statistics", out / "report-statistics.png"))
+        shots.append(_scrolled(browser, report, "answers", out / "report-answers.png"))
         shots.append(_shoot(browser, single.as_uri(), out / "report-compare.png", "1440,2000"))
         flow_run = (
             bench["links"]["prefect_flow_run_url"]
@@ -237,6 +296,10 @@ def main() -> None:
             }
             for name, url in pages.items():
                 shots.append(_shoot(browser, url, out / name, "1440,1400", UI_BUDGET_MS * 2))
+            charts = f"{mlflow_url}/{model_views_charts(experiment, bench_run)}"
+            expand = "document.querySelector('button[data-component-id*=runnamecellrenderer]')?.click()"  # the ⊞
+            expanded = out / "mlflow-experiment-charts-expanded.png"
+            shots.append(asyncio.run(_drive_then_shoot(browser, charts, expanded, expand)))
     shutil.rmtree(home, ignore_errors=True)
     print(f"{len(shots)} screenshots in {out}:")
     for path in shots:

@@ -199,7 +199,7 @@ def model_views(experiment_id: str, run_id: str, children: Sequence[str]) -> str
     charts = f"#/experiments/{experiment_id}/runs?searchFilter={only_models}&compareRunsMode=CHART"
     runs, experiments = quote(json.dumps(list(children))), quote(json.dumps([experiment_id]))
     compare = f"#/compare-runs?runs={runs}&experiments={experiments}"
-    return f"Models side by side: [charts]({charts}) · [compare view]({compare})"
+    return f"Models side by side: [charts]({charts}) (expand the run with ⊞) · [compare view]({compare})"
 
 
 def run_note(
