@@ -13,17 +13,30 @@ from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
 from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
+from tasks.log import (
+    flow_run_label,
+    flow_started_at,
+    log_outcome,
+    log_to_mlflow,
+    preload_tracking,
+    publish_artifacts,
+    run_links,
+)
 from tasks.profiles import update_profiles
 
 __all__ = ["benchmark_models"]
 
 
-@flow(name="benchmark-models", log_prints=True)
+@flow(name="benchmark-models", log_prints=True, flow_run_name=flow_run_label(BenchmarkRequest, "bench"))
 async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
-    """Run every model on every item, rank them, record the run, then learn router profiles from it."""
+    """Run every model on every item, rank them, record the run, then learn router profiles from it.
+
+    Args:
+        request: The dataset, the models and how to score and rank their answers.
+    """
+    started = flow_started_at()
     config = load_config()
-    learn = request.update_profiles
+    learn = request.given("update_profiles")
     if learn is None:
         learn = config.orchestration.auto_update_profiles
     # Everything the records need is checked before the first call: a bad store, profiles_path or tracking URI
@@ -46,6 +59,7 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
                 tracking_uri=config.tracking_uri(),
                 dataset_name=dataset.name,
                 dataset_hash=dataset.sha256,
+                started_at=started,
             )
 
         async def learn_profiles() -> None:
@@ -61,4 +75,4 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
             artifacts, mlflow_run, config.tracking_uri(), learn_profiles if learn else None
         )
     result.links = run_links(mlflow_run_id, config.tracking_uri())
-    return result
+    return await asyncio.to_thread(log_outcome, result)

@@ -13,20 +13,33 @@ from llmbench.config import load_config
 from llmbench.runs import CompareRequest, resolve_settings
 from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
-from tasks.log import log_to_mlflow, preload_tracking, publish_artifacts, run_links
+from tasks.log import (
+    flow_run_label,
+    flow_started_at,
+    log_outcome,
+    log_to_mlflow,
+    preload_tracking,
+    publish_artifacts,
+    run_links,
+)
 
 __all__ = ["compare_models"]
 
 
-@flow(name="compare-models", log_prints=True)
+@flow(name="compare-models", log_prints=True, flow_run_name=flow_run_label(CompareRequest, "compare"))
 async def compare_models(request: CompareRequest) -> ComparisonResult:
-    """Send the prompt to every model at once, score the answers, rank the models and record the run."""
+    """Send the prompt to every model at once, score the answers, rank the models and record the run.
+
+    Args:
+        request: The prompt (required), the models and how to score and rank their answers.
+    """
+    started = flow_started_at()
     config = load_config()
     await asyncio.to_thread(check_run_targets, config, tracking=config.tracking.enabled)
     if config.tracking.enabled:
         preload_tracking()
     settings = resolve_settings(request, config)
-    item = single_item(request.prompt, request.context, request.reference)
+    item = single_item(request.prompt, request.context or None, request.reference or None)
     async with recorded_run("comparison", [item], settings) as run_id:
         result = await run_pipeline("comparison", [item], settings, run_id)
         mlflow_run = None
@@ -37,8 +50,9 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
                 experiment=config.tracking.compare_experiment,
                 params=run_params(settings),
                 tracking_uri=config.tracking_uri(),
+                started_at=started,
             )
         artifacts = publish_artifacts(quote(result), key_prefix="compare")
         mlflow_run_id = await write_records(artifacts, mlflow_run, config.tracking_uri())
     result.links = run_links(mlflow_run_id, config.tracking_uri())
-    return result
+    return await asyncio.to_thread(log_outcome, result)

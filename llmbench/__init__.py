@@ -37,6 +37,8 @@ from llmbench.errors import (
     ServerError,
     SlotWaitTimeout,
     StoreError,
+    TrackedRunNotFound,
+    TrackingError,
     UnparseableVerdict,
 )
 from llmbench.evaluators import Evaluator, evaluate_results, get_evaluator, register_evaluator
@@ -148,6 +150,8 @@ __all__ = [
     "StatisticsReport",
     "StoreError",
     "TaskType",
+    "TrackedRunNotFound",
+    "TrackingError",
     "UnparseableVerdict",
     "Usage",
     "__version__",

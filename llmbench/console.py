@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
@@ -30,7 +31,7 @@ def _caption(result: ComparisonResult) -> str | None:
     if report is None:
         return None
     if not report.enabled:
-        return f"no intervals or tests: {report.reason}"
+        return escape(f"no intervals or tests: {report.reason}")  # the reason names [statistics] min_items
     tied = [" = ".join(group) for group in report.groups.get("overall", []) if len(group) > 1]
     level = f"{1 - report.alpha:.0%} intervals; # is the rank group"
     return f"{level}; tied (not significantly different): {'; '.join(tied)}" if tied else level
@@ -94,7 +95,7 @@ def _print_recommendations(console: Console, result: ComparisonResult) -> None:
         ("best for cost", "cost", rec.best_for_cost),
     ]:
         why = rec.reasoning.get(key, "")
-        console.print(f"  {label:17} {value or '— (no known price)'}  [dim]{why}[/dim]", highlight=False)
+        console.print(f"  {label:17} {value or '— (no known price)'}  [dim]{escape(why)}[/dim]", highlight=False)
 
 
 def print_links(console: Console, links: RunLinks | None) -> None:
@@ -126,10 +127,10 @@ def print_result(console: Console, result: ComparisonResult) -> None:
     if failed:
         console.print(f"[red]{len(failed)} failed call(s)[/red] (counted in success rate):")
         for row in failed[:10]:
-            console.print(f"  {row.model} / {row.item_id}: {row.error_type}: {row.error}", highlight=False)
+            console.print(escape(f"  {row.model} / {row.item_id}: {row.error_type}: {row.error}"), highlight=False)
     _print_recommendations(console, result)
     if result.analysis is not None:
-        console.print(f"[bold]Summary[/bold] {result.analysis.summary}", highlight=False)
+        console.print(f"[bold]Summary[/bold] {escape(result.analysis.summary)}", highlight=False)
     console.print()
     print_links(console, result.links)
 

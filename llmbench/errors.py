@@ -32,6 +32,8 @@ Every failure a user can meet is one of these, and each message says what to do 
     ├── ProfileStoreError            the profile store is corrupt or unreachable
     ├── StoreError                   the result store / response cache cannot be opened, read or written
     │   └── RunNotFound              ``resume`` names a run the store does not have
+    ├── TrackingError                the MLflow store cannot be read
+    │   └── TrackedRunNotFound       a run reference (id, prefix, "latest") matches no llmbench run in it
     ├── SlotWaitTimeout              provider concurrency slots stayed taken longer than [prefect] slot_wait_seconds
     └── LocalServerError             the local Prefect server cannot start (port taken, exited) or be reached
 
@@ -76,6 +78,8 @@ __all__ = [
     "ServerError",
     "SlotWaitTimeout",
     "StoreError",
+    "TrackedRunNotFound",
+    "TrackingError",
     "UnparseableVerdict",
 ]
 
@@ -280,6 +284,14 @@ class StoreError(LLMBenchError):
 
 class RunNotFound(StoreError):
     """``resume`` names a run id the result store does not hold."""
+
+
+class TrackingError(LLMBenchError):
+    """The MLflow store cannot be read (or a run in it lacks what llmbench recorded)."""
+
+
+class TrackedRunNotFound(TrackingError):
+    """A run reference (full id, unique prefix, "latest") matches no llmbench run in the MLflow store."""
 
 
 class SlotWaitTimeout(LLMBenchError):

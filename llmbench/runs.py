@@ -6,9 +6,12 @@ endpoints and key variables are resolved from ``llmbench.toml`` where the run ex
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pathlib import PurePath
+from typing import Any
 
-from llmbench.config import LLMBenchConfig
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from llmbench.config import CacheConfig, LLMBenchConfig, OrchestrationConfig
 from llmbench.errors import NoModels
 from llmbench.evaluators import get_evaluator
 from llmbench.execution import RetryPolicy
@@ -16,47 +19,168 @@ from llmbench.preflight import resolve_models
 from llmbench.store.settings import StoreSettings
 from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingOptions, RankingWeights, StatisticsConfig
 
-__all__ = ["DEFAULT_MODELS", "BenchmarkRequest", "CompareRequest", "RunSettings", "resolve_settings"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MODELS",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "BenchmarkRequest",
+    "CompareRequest",
+    "RunOptions",
+    "RunSettings",
+    "dataset_label",
+    "resolve_settings",
+]
 
 DEFAULT_MODELS: list[str] = ["sim:oracle-xl", "sim:balanced-m", "sim:swift-s", "sim:flaky-m", "sim:mystery-x"]
 
 
+_LABEL_PROMPT_CHARS = 40
+_ORCHESTRATION = OrchestrationConfig.model_fields
+#: Built-in defaults the forms show; llmbench.toml's value is used instead when a request leaves the field out.
+DEFAULT_CONCURRENCY: int = _ORCHESTRATION["concurrency_limit"].default
+DEFAULT_TIMEOUT_SECONDS: float = _ORCHESTRATION["comparison_timeout_seconds"].default
+
+
 class RunOptions(BaseModel):
-    """Options shared by comparisons and benchmarks; empty ones take the value from llmbench.toml."""
+    """Options shared by comparisons and benchmarks.
+
+    Each field has the default that applies without an llmbench.toml, so a Prefect form shows the value a run
+    will use. A field left out of a request (a CLI option not given, a deployment parameter not set, or null)
+    takes its value from llmbench.toml instead; a value given, in a form too, wins over the file.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    models: list[str] = Field(default_factory=lambda: list(DEFAULT_MODELS), description="provider:model or names")
+    models: list[str] = Field(
+        default=list(DEFAULT_MODELS),
+        title="Models",
+        description="Models to compare: provider:model (sim:oracle-xl, openai:gpt-4o-mini) or a [models.<name>] "
+        "entry of llmbench.toml",
+    )
     # No metric would score every answer 0 and teach the router profiles that.
-    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS), min_length=1)
-    weights: RankingWeights | None = Field(default=None, description="Ranking weights; empty uses [ranking]")
-    concurrency: int | None = Field(default=None, ge=1, le=1000, description="Model calls in flight at once")
-    timeout_seconds: float | None = Field(default=None, ge=1, le=3600, description="Overall deadline")
-    stats: bool | None = Field(
-        default=None,
+    metrics: list[str] = Field(
+        default=list(DEFAULT_METRICS),
+        min_length=1,
+        title="Metrics",
+        description="Evaluators that score each answer (llmbench.evaluators.metric_catalog() lists them); a metric "
+        "that cannot run on an item is left out of its quality",
+    )
+    weights: RankingWeights = Field(
+        default=RankingWeights(),
+        title="Ranking weights",
+        description="Weights of quality, performance and cost in the overall score (sum 1); left out: [ranking]",
+    )
+    concurrency: int = Field(
+        default=DEFAULT_CONCURRENCY,
+        ge=1,
+        le=1000,
+        title="Concurrency",
+        description="Model calls in flight at once; left out: [orchestration] concurrency_limit",
+    )
+    timeout_seconds: float = Field(
+        default=DEFAULT_TIMEOUT_SECONDS,
+        ge=1,
+        le=3600,
+        title="Timeout (seconds)",
+        description="Overall deadline: what finished is kept and the run is marked incomplete; left out: "
+        "[orchestration] comparison_timeout_seconds",
+    )
+    stats: bool = Field(
+        default=StatisticsConfig.model_fields["enabled"].default,
         validation_alias=AliasChoices("stats", "statistical_tests"),
-        description="Intervals, corrected tests and tie groups (--stats/--no-stats); empty uses [statistics]",
+        title="Statistics",
+        description="Bootstrap intervals, corrected pairwise tests and tie groups (needs at least 10 items); left "
+        "out: [statistics] enabled",
     )
-    resume: str | None = Field(
-        default=None, description="Run id to resume; empty resumes the unfinished run of the same benchmark, if any"
+    cache: bool = Field(
+        default=CacheConfig.model_fields["enabled"].default,
+        title="Reuse cached answers",
+        description="Answer an identical request from the response cache instead of calling the model again; "
+        "left out: [cache] enabled",
     )
-    cache: bool | None = Field(default=None, description="Reuse cached answers; empty uses [cache] enabled")
+    resume: str = Field(
+        default="",
+        title="Resume run",
+        description="Result-store run id to resume; empty resumes the unfinished run of the same benchmark, if any",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_left_out(cls, data: Any) -> Any:
+        """A null value means "not given": the field then takes llmbench.toml's value."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
+    def given(self, name: str) -> Any:
+        """The field's value when the request set it, else None (llmbench.toml decides)."""
+        return getattr(self, name) if name in self.model_fields_set else None
 
 
-class CompareRequest(RunOptions):
+class _Prompt(BaseModel):
+    """The prompt of a comparison: first in its form, being the only field without a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1, pattern=r"\S", title="Prompt", description="Sent to every model")
+    # Empty rather than None: a form shows a text box, not a None toggle; empty means the item has none.
+    context: str = Field(
+        default="",
+        title="Context",
+        description="Text the answer should rely on (faithfulness is checked against it); empty: none",
+    )
+    reference: str = Field(
+        default="",
+        title="Reference answer",
+        description="A correct answer the correctness metrics compare with; empty: none",
+    )
+
+
+def _models_text(models: list[str]) -> str:
+    return f"{len(models)} model{'s' if len(models) != 1 else ''}"
+
+
+class CompareRequest(RunOptions, _Prompt):
     """One prompt, many models."""
 
-    prompt: str = Field(min_length=1, pattern=r"\S", description="Sent to every model")
-    context: str | None = None
-    reference: str | None = None
+    model_config = ConfigDict(extra="forbid", title="Comparison")
+
+    def label(self) -> str:
+        """A name for the run, known before it starts: "compare · 3 models · “What does …”"."""
+        prompt = " ".join(self.prompt.split())
+        prompt = prompt if len(prompt) <= _LABEL_PROMPT_CHARS else prompt[: _LABEL_PROMPT_CHARS - 1] + "…"
+        return f"compare · {_models_text(self.models)} · “{prompt}”"
 
 
 class BenchmarkRequest(RunOptions):
     """A dataset, many models."""
 
-    dataset: str = Field(default="examples/datasets/qa_small.jsonl", description="Path of a .jsonl/.json/.yaml file")
-    limit: int | None = Field(default=None, ge=1, description="Use only the first N items")
-    update_profiles: bool | None = Field(default=None, description="Empty uses auto_update_profiles")
+    model_config = ConfigDict(extra="forbid", title="Benchmark")
+
+    dataset: str = Field(
+        default="examples/datasets/qa_small.jsonl",
+        title="Dataset",
+        description="Path of a .jsonl, .json or .yaml dataset, relative to the working directory of the run",
+    )
+    limit: int | None = Field(
+        default=None, ge=1, title="Item limit", description="Use only the first N items; empty uses them all"
+    )
+    update_profiles: bool = Field(
+        default=_ORCHESTRATION["auto_update_profiles"].default,
+        title="Update router profiles",
+        description="Fold this run into the router's model profiles (complete runs only); left out: "
+        "[orchestration] auto_update_profiles",
+    )
+
+    def label(self) -> str:
+        """A name for the run, known before it starts: "bench qa_small · 5 models"."""
+        limit = f" · first {self.limit} items" if self.limit else ""
+        return f"bench {dataset_label(self.dataset)} · {_models_text(self.models)}{limit}"
+
+
+def dataset_label(path: str) -> str:
+    """A dataset's short name from its path, before it is read: ``examples/datasets/qa_small.jsonl`` → qa_small."""
+    return PurePath(path).stem or path
 
 
 class RunSettings(BaseModel):
@@ -86,26 +210,27 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     for metric in request.metrics:
         get_evaluator(metric)  # an unknown metric fails here, before any model is called
     orchestration = config.orchestration
-    switch = request.stats if request.stats is not None else orchestration.enable_statistical_tests
+    stats, cache = request.given("stats"), request.given("cache")
+    switch = stats if stats is not None else orchestration.enable_statistical_tests
     statistics = config.statistics
     if switch is not None:
         statistics = statistics.model_copy(update={"enabled": switch})
     return RunSettings(
         models=models,
         metrics=list(request.metrics),
-        weights=request.weights or config.ranking.weights,
+        weights=request.given("weights") or config.ranking.weights,
         ranking=config.ranking.options,
-        concurrency=request.concurrency or orchestration.concurrency_limit,
+        concurrency=request.given("concurrency") or orchestration.concurrency_limit,
         max_parallel_models=orchestration.max_parallel_models,
-        timeout_seconds=request.timeout_seconds or orchestration.comparison_timeout_seconds,
+        timeout_seconds=request.given("timeout_seconds") or orchestration.comparison_timeout_seconds,
         statistics=statistics,
         policy=config.retry_policy(),
         provider_limits=dict(config.prefect.provider_concurrency),
         store=StoreSettings(
             url=SecretStr(config.store.url) if config.store.url else None,
             persist=config.store.enabled,
-            resume=request.resume,
-            cache=config.cache.enabled if request.cache is None else request.cache,
+            resume=request.resume or None,
+            cache=config.cache.enabled if cache is None else cache,
             cache_ttl_hours=config.cache.ttl_hours,
         ),
         slot_wait_seconds=config.prefect.slot_wait_seconds,

@@ -176,11 +176,11 @@ class ModelConfig(BaseModel):
 class RankingWeights(BaseModel):
     """Weights of the three ranking components: none negative, summing to 1 within 0.01."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Ranking weights")
 
-    quality: float = 0.6
-    performance: float = 0.2
-    cost: float = 0.2
+    quality: float = Field(default=0.6, title="Quality", description="Weight of the mean quality of the answers")
+    performance: float = Field(default=0.2, title="Performance", description="Weight of speed (median latency)")
+    cost: float = Field(default=0.2, title="Cost", description="Weight of cost efficiency (quality per dollar)")
 
     @model_validator(mode="after")
     def _check(self) -> RankingWeights:

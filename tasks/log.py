@@ -1,20 +1,29 @@
-"""Record a run: the MLflow run, and the Prefect artifacts shown on the flow run page."""
+"""Record a run: the MLflow run, the Prefect artifacts shown on the flow run page, and the flow run's own record
+(its name, and log lines that hold the result and where to find it)."""
 
 from __future__ import annotations
 
 import importlib
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
+from pydantic import BaseModel
 
-from llmbench.report import ranking_rows, render_markdown
+from llmbench.links import complete_links
+from llmbench.report import outcome_lines, ranking_rows, render_markdown
 from llmbench.types import ComparisonResult, RunLinks
 
 __all__ = [
+    "flow_run_label",
+    "flow_started_at",
+    "log_outcome",
     "log_profile_changes",
     "log_to_mlflow",
     "mark_mlflow_failed",
@@ -22,6 +31,50 @@ __all__ = [
     "publish_artifacts",
     "run_links",
 ]
+
+
+class _Labelled(Protocol):
+    def label(self) -> str: ...
+
+
+def flow_run_label(request_type: type[BaseModel], fallback: str) -> Callable[[], str]:
+    """A ``flow_run_name`` callable: the run named after its request ("bench qa_small · 5 models") instead of
+    Prefect's random words; ``fallback`` when the parameters cannot be read."""
+
+    def name() -> str:
+        request: Any = flow_run.parameters.get("request")
+        try:
+            if request is None or isinstance(request, dict):
+                request = request_type.model_validate(request or {})
+            labelled: _Labelled = request
+            return labelled.label()
+        except (ValueError, TypeError, AttributeError):
+            return fallback
+
+    return name
+
+
+def flow_started_at() -> float:
+    """When this flow run started (epoch seconds): the start of its MLflow run, so that shows the real duration."""
+    context = FlowRunContext.get()
+    started = context.flow_run.start_time if context is not None and context.flow_run is not None else None
+    return started.timestamp() if started is not None else time.time()
+
+
+def log_outcome(result: ComparisonResult) -> ComparisonResult:
+    """Write the result into the flow run's logs: the winner or the tie, one line per model, the MLflow run and
+    how to get the HTML report. Returns ``result`` with its MLflow link completed (UI page or open command)."""
+    logger = get_run_logger()
+    for line in outcome_lines(result):
+        logger.info(line)
+    if result.links is not None:
+        result.links = complete_links(result.links)
+        links = result.links
+        if links.mlflow_run_id:
+            where = links.mlflow_run_url or f"open the store with: {links.mlflow_ui_command}"
+            logger.info("MLflow run %s: %s", links.mlflow_run_id, where)
+            logger.info("HTML report: llmbench report %s --html report.html", links.mlflow_run_id)
+    return result
 
 
 def preload_tracking() -> None:
@@ -64,8 +117,10 @@ def log_to_mlflow(
     tracking_uri: str | None = None,
     dataset_name: str | None = None,
     dataset_hash: str | None = None,
+    started_at: float | None = None,
 ) -> str:
-    """Returns the MLflow run id; retried because a shared tracking server may be briefly unavailable."""
+    """Returns the MLflow run id; retried because a shared tracking server may be briefly unavailable.
+    ``started_at`` is when the flow started (:func:`flow_started_at`), the start of the MLflow run."""
     from llmbench.tracking import log_comparison
 
     return log_comparison(
@@ -76,6 +131,7 @@ def log_to_mlflow(
         tracking_uri=tracking_uri,
         dataset_name=dataset_name,
         dataset_hash=dataset_hash,
+        started_at=started_at,
     )
 
 

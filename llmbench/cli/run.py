@@ -125,7 +125,7 @@ def bench(
         settings = resolve_settings(request, cfg)
         n_items = len(load_dataset(dataset).items)
         auto = cfg.orchestration.auto_update_profiles
-        if auto if request.update_profiles is None else request.update_profiles:
+        if auto if request.given("update_profiles") is None else request.update_profiles:
             check_profile_store(cfg.profiles_location())  # an unusable store fails now, not after every call
         connection = _connect(json_output)
         benchmark_models = _flow("flows.benchmark", "benchmark_models")
@@ -231,8 +231,9 @@ def _complete(result: ComparisonResult) -> ComparisonResult:
     """The result with the MLflow run's UI link (or the command that opens its store)."""
     from llmbench.links import complete_links
 
-    if result.links is not None:
-        result.links = complete_links(result.links)
+    links = result.links
+    if links is not None and not (links.mlflow_run_url or links.mlflow_ui_command):  # the flow may have done it
+        result.links = complete_links(links)
     return result
 
 

@@ -201,6 +201,9 @@ class LocalPrefectServer:
         env.pop("PREFECT_API_URL", None)  # the server is the API; a client setting must not confuse it
         self.paths.prefect_home.mkdir(parents=True, exist_ok=True)
         env.update(
+            # `prefect server start --port` does not tell the UI: it would call the API on the default 4200.
+            PREFECT_SERVER_API_HOST=HOST,
+            PREFECT_SERVER_API_PORT=str(self.port),
             PREFECT_HOME=str(self.paths.prefect_home),
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT="false",

@@ -14,21 +14,32 @@ from llmbench.tracking.secrets import scrub_secrets
 from llmbench.tracking.uri import default_tracking_uri
 
 if TYPE_CHECKING:
+    from llmbench.tracking.history import RunSummary, list_runs, load_run, resolve_run
     from llmbench.tracking.mlflow_store import find_runs, log_comparison, log_profiles, model_keys
+    from llmbench.tracking.plots import svg_figures
 
 __all__ = [
+    "RunSummary",
     "check_tracking_uri",
     "default_tracking_uri",
     "find_runs",
+    "list_runs",
+    "load_run",
     "log_comparison",
     "log_profiles",
     "mark_run_failed",
     "model_keys",
+    "resolve_run",
     "scrub_secrets",
+    "svg_figures",
 ]
 
 _LAZY = {
-    name: "llmbench.tracking.mlflow_store" for name in ("find_runs", "log_comparison", "log_profiles", "model_keys")
+    **{
+        name: "llmbench.tracking.mlflow_store" for name in ("find_runs", "log_comparison", "log_profiles", "model_keys")
+    },
+    **{name: "llmbench.tracking.history" for name in ("RunSummary", "list_runs", "load_run", "resolve_run")},
+    "svg_figures": "llmbench.tracking.plots",
 }
 
 

@@ -82,8 +82,15 @@ def check_tracking_uri(uri: str | None) -> None:
 
 
 def mark_run_failed(run_id: str, tracking_uri: str | None = None) -> None:
-    """Close an MLflow run as FAILED: its command failed after the run was logged, so it must not read FINISHED."""
-    from llmbench.tracking.mlflow_store import _client
+    """Close an MLflow run and its per-model child runs as FAILED: the command failed after the run was logged,
+    so none of them may read FINISHED."""
+    from llmbench.tracking.client import tracking_client
 
-    client, _ = _client(tracking_uri)
+    client, _ = tracking_client(tracking_uri)
+    run = client.get_run(run_id)
+    children = client.search_runs(
+        [run.info.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{run_id}'", max_results=1000
+    )
+    for child in children:
+        client.set_terminated(child.info.run_id, status="FAILED")
     client.set_terminated(run_id, status="FAILED")

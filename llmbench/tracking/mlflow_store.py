@@ -1,70 +1,45 @@
 """Record comparisons and profile updates as MLflow runs.
 
-Every call takes its own ``MlflowClient(tracking_uri)`` instead of the fluent ``mlflow.*`` API: the fluent API
-keeps the active run and experiment in process-global state, which concurrent Prefect flows would share.
-Params, metrics and tags go out in ``log_batch`` calls (one round trip instead of one per value).
+A comparison is a parent run (run-level metrics, params, tags, the artifacts) with one child run per model whose
+metrics have the same names for every model (what goes where: :mod:`llmbench.tracking.content`). Params, metrics
+and tags go out in ``log_batch`` calls (one round trip instead of one per value). The parent starts when the flow
+started and every run ends when recording finished, so MLflow shows the run's real duration.
 
-Metric names use a model key: the identifier with anything but letters, digits, ``_ - .`` replaced by ``_``
-(``sim/oracle-xl`` → ``sim_oracle-xl``); the tag ``llmbench.model.<key>`` maps it back to the identifier.
+Metric names use a model key only in profile runs: the identifier with anything but letters, digits, ``_ - .``
+replaced by ``_`` (``sim/oracle-xl`` → ``sim_oracle-xl``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
-from mlflow.exceptions import MlflowException
+from mlflow.entities import Metric, Param, Run, RunTag
 
-from llmbench.pricing import spend_summary
 from llmbench.report import item_rows, render_markdown
-from llmbench.tracking.keys import metric_key, model_keys
+from llmbench.tracking.client import experiment_id, tracking_client
+from llmbench.tracking.content import KIND_TAG, RunRecord, run_note, run_record
+from llmbench.tracking.keys import model_keys
 from llmbench.tracking.plots import intervals_figure, pairwise_quality_figure, pareto_figure, quality_vs_cost_figure
 from llmbench.tracking.secrets import scrub_secrets, secret_values
-from llmbench.tracking.statistics import statistics_tag, statistics_values
 from llmbench.tracking.uri import default_tracking_uri
-from llmbench.tracking.uri import sqlite_dir as _sqlite_dir
 from llmbench.types import ComparisonResult
 
 __all__ = ["default_tracking_uri", "find_runs", "log_comparison", "log_profiles", "model_keys"]
 
 _PARAM_LIMIT = 6000  # MLflow rejects longer param values
 _TAG_LIMIT = 8000
-_NOTE_LIMIT = 4000
 # log_batch limits per request.
 _BATCH_METRICS, _BATCH_PARAMS, _BATCH_TAGS = 1000, 100, 100
+PARENT_TAG = "mlflow.parentRunId"
 
-
-def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
-    uri = tracking_uri or default_tracking_uri()
-    directory = _sqlite_dir(uri)
-    if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
-    return MlflowClient(tracking_uri=uri), uri
-
-
-def _experiment_id(client: MlflowClient, uri: str, name: str) -> str:
-    """Get or create the experiment; a local store keeps its artifacts next to the database, not in ./mlruns."""
-    experiment = client.get_experiment_by_name(name)
-    if experiment is not None:
-        return str(experiment.experiment_id)
-    directory = _sqlite_dir(uri)
-    location = None
-    if directory is not None:
-        location = (directory / "mlartifacts" / re.sub(r"[^A-Za-z0-9_.-]", "_", name)).as_uri()
-    try:
-        return client.create_experiment(name, artifact_location=location)
-    except MlflowException:
-        # Another flow created it between our lookup and create.
-        experiment = client.get_experiment_by_name(name)
-        if experiment is None:
-            raise
-        return str(experiment.experiment_id)
+# Kept for callers of the first version of this module.
+_client = tracking_client
+_experiment_id = experiment_id
 
 
 def _text(value: object) -> str:
@@ -101,64 +76,62 @@ def _log_batches(
 
 
 def _metrics(values: Mapping[str, float | int | None], timestamp: int) -> list[Metric]:
-    return [Metric(k, float(v), timestamp, 0) for k, v in values.items() if v is not None]
+    """Unknown values are left out (never 0); the rest rounded to 6 significant figures, as MLflow's tables show
+    them in full (``2167.7008799997566``). The exact values stay in comparison.json."""
+    return [Metric(k, float(f"{float(v):.6g}"), timestamp, 0) for k, v in values.items() if v is not None]
 
 
-def _comparison_values(
-    result: ComparisonResult, keys: dict[str, str]
-) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Per-model and run-level metrics, plus the per-model tags (price status, key → identifier)."""
-    values: dict[str, float | None] = {
-        "n_models": len(result.models),
-        "n_items": len(result.items) or len({r.item_id for r in result.results}),
-        "n_failed_calls": sum(not r.success for r in result.results),
-        "n_truncated": sum(r.truncated for r in result.results),
-        "duration_ms": result.duration_ms,
-    }
-    spend = spend_summary(result.results)
-    if spend.n_cached:  # cached answers were not paid again: their original cost is a separate line
-        values |= {"n_cached": spend.n_cached, "cost_cached_usd": spend.cached_usd}
-    values["cost_spent_usd"] = spend.spent_usd
-    if result.analysis is not None:
-        values["mean_agreement"] = result.analysis.mean_agreement
-    tags: dict[str, str] = {}
-    for r in result.rankings:
-        k = keys[r.model]
-        tags[f"llmbench.model.{k}"] = r.model
-        values |= {f"{k}.success_rate": r.success_rate, f"{k}.overall_score": r.overall_score, f"{k}.rank": r.rank}
-        if r.success_rate > 0:  # with no success quality and latency are unknown, not 0
-            values |= {
-                f"{k}.quality": r.component_scores.quality,
-                f"{k}.latency_p50_ms": r.latency_ms,
-                f"{k}.latency_p95_ms": r.latency_p95_ms,
-            }
-            values |= {f"{k}.{metric_key(name)}": score for name, score in r.metrics.items()}
-        if r.cost_usd is not None:
-            costs = [x.cost_usd for x in result.results if x.model == r.model and x.cost_usd is not None]
-            values |= {f"{k}.cost_per_item_usd": r.cost_usd, f"{k}.cost_total_usd": sum(costs)}
-        else:
-            tags[f"{k}.price"] = "unknown" if not r.price_known else "unmeasured"
-    values |= statistics_values(result, keys)
-    return values, tags
-
-
-def _note(result: ComparisonResult) -> str:
-    lines = [f"**Winner:** {result.winner or 'none'}"]
-    if result.analysis is not None:
-        lines.append(result.analysis.summary)
-    if not result.complete:
-        lines.append(f"Incomplete: {', '.join(result.incomplete_models)}")
-    return _limit("\n\n".join(lines), _NOTE_LIMIT)
-
-
-def _finish(client: MlflowClient, run_id: str, body: Callable[[], None]) -> None:
-    """Run ``body`` and close the run FINISHED, or FAILED (and re-raise) so no run is left RUNNING."""
+def _finish(client: MlflowClient, run_ids: Sequence[str], body: Callable[[], None]) -> None:
+    """Run ``body`` and close the runs FINISHED, or FAILED (and re-raise) so no run is left RUNNING. Children
+    are listed after their parent and closed first; all share one end time."""
     try:
         body()
     except BaseException:
-        client.set_terminated(run_id, status="FAILED")
+        for run_id in reversed(run_ids):
+            client.set_terminated(run_id, status="FAILED")
         raise
-    client.set_terminated(run_id, status="FINISHED")
+    end = int(time.time() * 1000)
+    for run_id in reversed(run_ids):
+        client.set_terminated(run_id, status="FINISHED", end_time=end)
+
+
+def _log_artifacts(
+    client: MlflowClient, run_id: str, result: ComparisonResult, report: str, scrub: Callable[[str], str]
+) -> None:
+    rows = [{k: scrub(v) if isinstance(v, str) else v for k, v in row.items()} for row in item_rows(result)]
+    client.log_table(run_id, data=pd.DataFrame(rows), artifact_file="results/items.json")
+    rankings = json.dumps([r.model_dump(mode="json") for r in result.rankings], indent=2)
+    client.log_text(run_id, scrub(rankings), "rankings.json")
+    client.log_text(run_id, scrub(result.model_dump_json(indent=2)), "comparison.json")
+    client.log_text(run_id, scrub(report), "report.md")
+    heatmap = pairwise_quality_figure(result.pairwise_matrix)
+    if heatmap is not None:  # no model succeeded: nothing to compare
+        client.log_figure(run_id, heatmap, "plots/pairwise_quality.png")
+    client.log_figure(run_id, quality_vs_cost_figure(result), "plots/quality_vs_cost.png")
+    for name, figure in (("intervals", intervals_figure(result)), ("pareto", pareto_figure(result))):
+        if figure is not None:  # statistics off or nothing ranked: no such picture
+            client.log_figure(run_id, figure, f"plots/{name}.png")
+    if result.statistics is not None:
+        client.log_text(run_id, scrub(result.statistics.model_dump_json(indent=2)), "statistics.json")
+
+
+def _log_children(
+    client: MlflowClient,
+    experiment: str,
+    parent_id: str,
+    record: RunRecord,
+    start_ms: int,
+    scrub: Callable[[str], str],
+    created: list[str],
+) -> None:
+    """One child run per model; each id is appended to ``created`` as soon as it exists, so a failure closes it."""
+    timestamp = int(time.time() * 1000)
+    for model in record.models:
+        tags = {k: scrub(v) for k, v in model.tags.items()} | {PARENT_TAG: parent_id}
+        child = client.create_run(experiment, start_time=start_ms, tags=tags, run_name=scrub(model.name))
+        created.append(child.info.run_id)
+        params = {k: scrub(v) for k, v in model.params.items()}
+        _log_batches(client, child.info.run_id, _metrics(model.metrics, timestamp), params, {})
 
 
 def log_comparison(
@@ -173,76 +146,47 @@ def log_comparison(
     dataset_name: str | None = None,
     dataset_hash: str | None = None,
     secret_env_names: Sequence[str] = (),
+    started_at: float | None = None,
 ) -> str:
-    """Log one comparison as an MLflow run and return its id.
+    """Log one comparison as a parent MLflow run with a child run per model, and return the parent's id.
 
+    ``run_name`` defaults to the run's title ("qa_small · 5 models × 12 items · sim/oracle-xl first");
+    ``started_at`` (epoch seconds, default now) is when the flow started, so the run's duration is the real one;
+    ``tags`` carry the Prefect flow run (``prefect.flow_run_url`` becomes a link in the run's description).
     ``secret_env_names`` adds the ``ModelConfig.api_key_env`` variables to the secret scrub (see
-    :mod:`llmbench.tracking.secrets`); a ComparisonResult does not carry its model configs.
+    :mod:`llmbench.tracking.secrets`); a ComparisonResult does not carry its model configs. Every argument is
+    plain data, so recording can run in another process.
     """
     secrets = secret_values(secret_env_names)
 
     def scrub(text: str) -> str:
         return scrub_secrets(text, secrets=secrets)
 
-    client, uri = _client(tracking_uri)
-    experiment_id = _experiment_id(client, uri, experiment)
-    run = client.create_run(experiment_id, run_name=scrub(run_name or f"{result.name}-{result.comparison_id}"))
+    extra = dict(params or {})
+    extra |= {"dataset_name": dataset_name} if dataset_name is not None else {}
+    extra |= {"dataset_hash": dataset_hash} if dataset_hash is not None else {}
+    record = run_record(result, params=extra, tags=tags, run_name=run_name)
+    client, uri = tracking_client(tracking_uri)
+    experiment_key = experiment_id(client, uri, experiment)
+    start_ms = int((started_at if started_at is not None else time.time()) * 1000)
+    run = client.create_run(experiment_key, start_time=start_ms, run_name=scrub(record.name))
     run_id = run.info.run_id
-    keys = model_keys([*result.models, *(r.model for r in result.rankings)])
+    runs = [run_id]
 
     def body() -> None:
-        w = result.weights
-        all_params: dict[str, object] = {
-            "name": result.name,
-            "comparison_id": result.comparison_id,
-            "models": ",".join(result.models),
-            "weights": f"quality={w.quality:g},performance={w.performance:g},cost={w.cost:g}",
-            "metrics": ",".join(result.metrics),
-            "n_items": len(result.items) or len({r.item_id for r in result.results}),
-        }
-        if dataset_name is not None:
-            all_params["dataset_name"] = dataset_name
-        if dataset_hash is not None:
-            all_params["dataset_hash"] = dataset_hash
-        all_params |= params or {}
-        values, model_tags = _comparison_values(result, keys)
-        all_tags = {
-            "llmbench.winner": result.winner or "none",
-            "llmbench.complete": str(result.complete).lower(),
-            "llmbench.simulated": str(any(r.simulated for r in result.results)).lower(),
-            "llmbench.comparison_id": result.comparison_id,
-            "llmbench.statistics": statistics_tag(result),
-            **({"llmbench.run_id": result.run_id} if result.run_id else {}),
-            "mlflow.note.content": _note(result),
-            **model_tags,
-            **(tags or {}),
-        }
-        if result.incomplete_models:
-            all_tags["llmbench.incomplete_models"] = ",".join(result.incomplete_models)
+        # The children first: the parent's description links to them.
+        _log_children(client, experiment_key, run_id, record, start_ms, scrub, runs)
+        note = run_note(result, run_id, record.tags, experiment_key, runs[1:])
         _log_batches(
             client,
             run_id,
-            _metrics(values, int(time.time() * 1000)),
-            {k: scrub(_text(v)) for k, v in all_params.items()},
-            {k: scrub(v) for k, v in all_tags.items()},
+            _metrics(record.metrics, int(time.time() * 1000)),
+            {k: scrub(_text(v)) for k, v in record.params.items()},
+            {k: scrub(v) for k, v in (record.tags | {"mlflow.note.content": note}).items()},
         )
-        rows = [{k: scrub(v) if isinstance(v, str) else v for k, v in row.items()} for row in item_rows(result)]
-        client.log_table(run_id, data=pd.DataFrame(rows), artifact_file="results/items.json")
-        rankings = json.dumps([r.model_dump(mode="json") for r in result.rankings], indent=2)
-        client.log_text(run_id, scrub(rankings), "rankings.json")
-        client.log_text(run_id, scrub(result.model_dump_json(indent=2)), "comparison.json")
-        client.log_text(run_id, scrub(report_markdown or render_markdown(result)), "report.md")
-        heatmap = pairwise_quality_figure(result.pairwise_matrix)
-        if heatmap is not None:  # no model succeeded: nothing to compare
-            client.log_figure(run_id, heatmap, "plots/pairwise_quality.png")
-        client.log_figure(run_id, quality_vs_cost_figure(result), "plots/quality_vs_cost.png")
-        for name, figure in (("intervals", intervals_figure(result)), ("pareto", pareto_figure(result))):
-            if figure is not None:  # statistics off or nothing ranked: no such picture
-                client.log_figure(run_id, figure, f"plots/{name}.png")
-        if result.statistics is not None:
-            client.log_text(run_id, scrub(result.statistics.model_dump_json(indent=2)), "statistics.json")
+        _log_artifacts(client, run_id, result, report_markdown or render_markdown(result), scrub)
 
-    _finish(client, run_id, body)
+    _finish(client, runs, body)
     return run_id
 
 
@@ -280,8 +224,8 @@ def log_profiles(
     def scrub(text: str) -> str:
         return scrub_secrets(text, secrets=secrets)
 
-    client, uri = _client(tracking_uri)
-    run = client.create_run(_experiment_id(client, uri, experiment), run_name=run_name or "profiles")
+    client, uri = tracking_client(tracking_uri)
+    run = client.create_run(experiment_id(client, uri, experiment), run_name=run_name or "profiles")
     run_id = run.info.run_id
     keys = model_keys(after)
 
@@ -291,7 +235,7 @@ def log_profiles(
         for model, profile in after.items():
             model_tags[f"llmbench.model.{keys[model]}"] = model
             values |= {f"{keys[model]}.{name}": v for name, v in _profile_figures(profile).items()}
-        all_tags = {"llmbench.kind": "profiles", **model_tags, **(tags or {})}
+        all_tags = {KIND_TAG: "profiles", **model_tags, **(tags or {})}
         _log_batches(
             client,
             run_id,
@@ -307,7 +251,7 @@ def log_profiles(
         else:
             client.log_text(run_id, "[]", "profile_changes.json")
 
-    _finish(client, run_id, body)
+    _finish(client, [run_id], body)
     return run_id
 
 
@@ -321,22 +265,36 @@ def _artifact_paths(client: MlflowClient, run_id: str, path: str | None = None) 
     return sorted(paths)
 
 
+def _run_dict(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": run.info.run_id,
+        "run_name": run.info.run_name,
+        "status": run.info.status,
+        "start_time": run.info.start_time,
+        "end_time": run.info.end_time,
+        "params": dict(run.data.params),
+        "metrics": dict(run.data.metrics),
+        "tags": dict(run.data.tags),
+    }
+
+
 def find_runs(experiment: str, tracking_uri: str | None = None) -> list[dict[str, Any]]:
-    """Runs of an experiment, newest first: id, name, status, params, metrics, tags and artifact paths."""
-    client, _ = _client(tracking_uri)
+    """Top-level runs of an experiment, newest first: id, name, status, times, params, metrics, tags, artifact
+    paths, and ``children``: each child run (a comparison's per-model runs) by its ``llmbench.model`` tag."""
+    client, _ = tracking_client(tracking_uri)
     found = client.get_experiment_by_name(experiment)
     if found is None:
         return []
     runs = client.search_runs([found.experiment_id], order_by=["attributes.start_time DESC"])
+    children: dict[str, dict[str, dict[str, Any]]] = {}
+    for run in runs:
+        parent = run.data.tags.get(PARENT_TAG)
+        if parent is not None:
+            model = run.data.tags.get("llmbench.model", run.info.run_name or run.info.run_id)
+            children.setdefault(parent, {})[model] = _run_dict(run)
     return [
-        {
-            "run_id": run.info.run_id,
-            "run_name": run.info.run_name,
-            "status": run.info.status,
-            "params": dict(run.data.params),
-            "metrics": dict(run.data.metrics),
-            "tags": dict(run.data.tags),
-            "artifacts": _artifact_paths(client, run.info.run_id),
-        }
+        _run_dict(run)
+        | {"artifacts": _artifact_paths(client, run.info.run_id), "children": children.get(run.info.run_id, {})}
         for run in runs
+        if PARENT_TAG not in run.data.tags
     ]

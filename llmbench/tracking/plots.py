@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from llmbench.types import ComparisonResult, Interval, ModelRanking, ModelStatistics
 
-__all__ = ["intervals_figure", "pairwise_quality_figure", "pareto_figure", "quality_vs_cost_figure"]
+__all__ = [
+    "intervals_figure",
+    "pairwise_quality_figure",
+    "pareto_figure",
+    "quality_vs_cost_figure",
+    "svg_figures",
+]
 
 
 def _short(model: str, limit: int = 28) -> str:
@@ -185,3 +192,25 @@ def pareto_figure(result: ComparisonResult) -> Figure | None:
     ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
     ax.set_title("Pareto frontier: quality, cost and latency")
     return fig
+
+
+def _svg(figure: Figure) -> str:
+    """``figure`` as SVG markup with text kept as text (a fraction of the size of glyph paths) and no metadata
+    (whose namespace URLs would read as links out of a self-contained page)."""
+    import io
+
+    buffer = io.StringIO()
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    return buffer.getvalue()
+
+
+def svg_figures(result: ComparisonResult) -> dict[str, str]:
+    """The figures of a run as SVG markup by caption, for the HTML report; those that do not apply are left out."""
+    figures = {
+        "Overall score and quality with their intervals": intervals_figure(result),
+        "Pareto frontier: quality, cost and latency": pareto_figure(result),
+        "Quality vs cost per item": quality_vs_cost_figure(result),
+        "Pairwise quality differences": pairwise_quality_figure(result.pairwise_matrix),
+    }
+    return {caption: _svg(figure) for caption, figure in figures.items() if figure is not None}

@@ -98,9 +98,9 @@ def test_benchmark_run_is_recorded_in_mlflow_with_the_flow_run_id(stack: LocalSt
     # The flow run started in a temporary directory: a relative dataset path resolves only if the pull step
     # moved it to the checkout.
     assert run["params"]["dataset_name"] == "qa_small" and run["params"]["n_items"] == "4"
-    for key in ("sim_swift-s", "sim_balanced-m"):
+    for model in ("sim/swift-s", "sim/balanced-m"):
         for metric in ("quality", "success_rate", "overall_score", "rank"):
-            assert f"{key}.{metric}" in run["metrics"], f"{key}.{metric}"
+            assert metric in run["children"][model]["metrics"], f"{model}: {metric}"
     assert {"results/items.json", "plots/pairwise_quality.png", "plots/quality_vs_cost.png"} <= set(run["artifacts"])
 
 

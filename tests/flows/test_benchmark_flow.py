@@ -64,7 +64,7 @@ def test_benchmark_ranks_aggregates_counts_failures_and_learns_profiles(workspac
 
     run = find_runs("llmbench-benchmark", tracking_uri=f"sqlite:///{workspace}/mlflow.db")[0]
     assert run["params"]["dataset_name"] == "qa_small" and len(run["params"]["dataset_hash"]) == 64
-    assert run["metrics"]["sim_fast-flaky.success_rate"] == pytest.approx(flaky.success_rate)
+    assert run["children"]["sim/fast-flaky"]["metrics"]["success_rate"] == pytest.approx(flaky.success_rate)
     assert {"results/items.json", "plots/pairwise_quality.png", "plots/quality_vs_cost.png", "report.md"} <= set(
         run["artifacts"]
     )
@@ -72,7 +72,8 @@ def test_benchmark_ranks_aggregates_counts_failures_and_learns_profiles(workspac
     assert result.statistics is not None and result.statistics.enabled and result.statistics.groups["overall"]
     assert ranked["sim/fast-good"].rank_group == 1 and ranked["sim/fast-good"].quality_interval is not None
     assert run["params"]["statistics"] == "true" and run["tags"]["llmbench.statistics"] == "on"
-    assert "sim_fast-good.quality_ci_low" in run["metrics"] and "sim_fast-good.rank_group" in run["metrics"]
+    good = run["children"]["sim/fast-good"]["metrics"]
+    assert "quality_ci_low" in good and "rank_group" in good
     assert {"plots/intervals.png", "plots/pareto.png", "statistics.json"} <= set(run["artifacts"])
 
 

@@ -30,11 +30,12 @@ def test_compare_flow_records_params_metrics_and_result(workspace: Path) -> None
     assert len(runs) == 1
     run = runs[0]
     assert run["params"]["concurrency"] == "10"
-    for key in ("sim_oracle-xl", "sim_swift-s"):
+    children = run["children"]
+    for model in ("sim/oracle-xl", "sim/swift-s"):
         for metric in ("quality", "latency_p50_ms", "cost_total_usd", "overall_score", "rank"):
-            assert f"{key}.{metric}" in run["metrics"], f"{key}.{metric}"
-    assert "sim_mystery-x.cost_total_usd" not in run["metrics"]  # unknown price is not $0
-    assert run["tags"]["sim_mystery-x.price"] == "unknown"
+            assert metric in children[model]["metrics"], f"{model}: {metric}"
+    assert "cost_total_usd" not in children["sim/mystery-x"]["metrics"]  # unknown price is not $0
+    assert children["sim/mystery-x"]["tags"]["llmbench.price"] == "unknown"
     assert run["tags"]["prefect.flow_run_id"]
     assert "None/" not in run["tags"].get("prefect.flow_run_url", "")  # no link rather than a broken one
     assert "comparison.json" in run["artifacts"]

@@ -94,7 +94,7 @@ def test_openai_anthropic_and_ollama_ranked_through_the_flow_without_leaking_the
     assert by_model["anthropic/claude-mock"].ttft_ms is not None
 
     run = find_runs("llmbench-compare", tracking_uri=f"sqlite:///{workspace}/mlflow.db")[0]
-    assert run["tags"]["openai_gpt-mock-large.price"] == "unknown"
+    assert run["children"]["openai/gpt-mock-large"]["tags"]["llmbench.price"] == "unknown"
 
     prefect_db = PREFECT_API_DATABASE_CONNECTION_URL.value().split("///", 1)[-1]
     assert CANARY.encode() not in Path(prefect_db).read_bytes()

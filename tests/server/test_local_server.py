@@ -87,6 +87,15 @@ def test_start_again_reuses_it_and_status_says_where_it_is(started: tuple[Path, 
     assert (home / "prefect" / "prefect.db").is_file()  # its state lives in the home
 
 
+def test_the_ui_calls_the_api_on_the_servers_own_port(started: tuple[Path, int, list[dict[str, object]]]) -> None:
+    """Found by benchmarks/ui_screenshots.py: on any port but 4200 the UI showed "Can't connect to Server API"."""
+    import urllib.request
+
+    _, port, _ = started
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as response:
+        assert json.load(response)["api_url"] == f"http://127.0.0.1:{port}/api"
+
+
 def test_cli_reuses_the_running_server(started: tuple[Path, int, list[dict[str, object]]]) -> None:
     """What the issue's "compare starts its calls within 3 s after the first run" needs: no server start."""
     home, port, _ = started

@@ -107,21 +107,25 @@ def test_log_comparison_records_everything(store: str, tmp_path: Path) -> None:
     assert params["dataset_name"] == "tiny" and params["dataset_hash"] == "deadbeef"
 
     oracle = next(r for r in result.rankings if r.model == ORACLE)
-    assert metrics["sim_oracle-xl.quality"] == pytest.approx(oracle.component_scores.quality)
-    assert metrics["sim_oracle-xl.faithfulness"] == pytest.approx(0.85)
-    assert metrics["sim_oracle-xl.latency_p50_ms"] == pytest.approx(130)
-    assert metrics["sim_oracle-xl.rank"] == oracle.rank
+    children = run["children"]
+    assert set(children) == {ORACLE, PRICED, UNPRICED}
+    child = children[ORACLE]["metrics"]
+    assert child["quality"] == pytest.approx(oracle.component_scores.quality)
+    assert child["faithfulness"] == pytest.approx(0.85)
+    assert child["latency_p50_ms"] == pytest.approx(130)
+    assert child["rank"] == oracle.rank
     # A declared price of 0 is a known cost and is logged as 0.
-    assert metrics["sim_oracle-xl.cost_total_usd"] == 0.0
-    assert metrics["openai_gpt-4o.cost_per_item_usd"] == pytest.approx(0.002)
-    assert metrics["openai_gpt-4o.success_rate"] == pytest.approx(0.5)
+    assert child["cost_total_usd"] == 0.0
+    assert children[PRICED]["metrics"]["cost_per_item_usd"] == pytest.approx(0.002)
+    assert children[PRICED]["metrics"]["success_rate"] == pytest.approx(0.5)
     assert metrics["n_models"] == 3 and metrics["n_items"] == 2 and metrics["n_failed_calls"] == 1
     assert metrics["duration_ms"] == 1234.0
+    assert not [k for k in metrics if "." in k]  # no per-model-prefixed metric on the parent any more
 
     assert tags["llmbench.winner"] == result.winner
     assert tags["llmbench.complete"] == "true" and tags["llmbench.simulated"] == "true"
     assert tags["prefect.flow_run_id"] == "abc"
-    assert tags["llmbench.model.sim_oracle-xl"] == ORACLE
+    assert children[ORACLE]["tags"]["llmbench.model"] == ORACLE
 
     assert set(run["artifacts"]) >= {
         "results/items.json",
@@ -167,16 +171,17 @@ def test_statistics_are_logged_as_interval_metrics_plots_and_json(store: str, tm
     result = _stats_result()
     log_comparison(result, experiment="stats", tracking_uri=store)
     [run] = find_runs("stats", tracking_uri=store)
-    metrics = run["metrics"]
     oracle = next(m for m in result.statistics.models if m.model == ORACLE)  # type: ignore[union-attr]
-    assert metrics["statistics_enabled"] == 1.0 and run["tags"]["llmbench.statistics"] == "on"
-    assert metrics["sim_oracle-xl.quality_ci_low"] == pytest.approx(oracle.quality.low)
-    assert metrics["sim_oracle-xl.quality_ci_high"] == pytest.approx(oracle.quality.high)
-    assert metrics["sim_oracle-xl.overall_ci_low"] <= metrics["sim_oracle-xl.overall_score"]
-    assert metrics["sim_oracle-xl.rank_group"] == oracle.rank_group
-    assert metrics["sim_oracle-xl.p_best"] == pytest.approx(oracle.p_best)
-    assert "sim_oracle-xl.bt_rating" in metrics and "sim_oracle-xl.latency_p50_ms_ci_high" in metrics
-    assert not [k for k in metrics if k.startswith("local_mystery.cost")]  # unknown price: no cost interval either
+    assert run["metrics"]["statistics_enabled"] == 1.0 and run["tags"]["llmbench.statistics"] == "on"
+    metrics = run["children"][ORACLE]["metrics"]
+    assert metrics["quality_ci_low"] == pytest.approx(oracle.quality.low)
+    assert metrics["quality_ci_high"] == pytest.approx(oracle.quality.high)
+    assert metrics["overall_ci_low"] <= metrics["overall_score"]
+    assert metrics["rank_group"] == oracle.rank_group
+    assert metrics["p_best"] == pytest.approx(oracle.p_best)
+    assert "bt_rating" in metrics and "latency_p50_ms_ci_high" in metrics
+    # unknown price: no cost interval either
+    assert not [k for k in run["children"][UNPRICED]["metrics"] if k.startswith("cost")]
     assert {"plots/intervals.png", "plots/pareto.png", "statistics.json"} <= set(run["artifacts"])
     stored = json.loads(next((tmp_path / "mlartifacts" / "stats").rglob("statistics.json")).read_text())
     assert stored["groups"] == result.statistics.groups  # type: ignore[union-attr]
@@ -192,10 +197,10 @@ def test_statistics_off_are_tagged_with_the_reason(store: str) -> None:
 def test_unknown_price_logs_no_cost_metric(store: str) -> None:
     log_comparison(_result(), experiment="prices", tracking_uri=store)
     [run] = find_runs("prices", tracking_uri=store)
-    assert not [k for k in run["metrics"] if k.startswith("local_mystery.cost")]
-    assert run["tags"]["local_mystery.price"] == "unknown"
-    assert "local_mystery.quality" in run["metrics"]
-    assert "openai_gpt-4o.price" not in run["tags"]
+    mystery, priced = run["children"][UNPRICED], run["children"][PRICED]
+    assert not [k for k in mystery["metrics"] if k.startswith("cost")]
+    assert mystery["tags"]["llmbench.price"] == "unknown" and "quality" in mystery["metrics"]
+    assert priced["tags"]["llmbench.price"] == "known"
 
 
 def test_secrets_are_scrubbed_everywhere(store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

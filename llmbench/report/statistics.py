@@ -6,11 +6,12 @@ Every figure comes from the :class:`~llmbench.types.StatisticsReport` of the res
 
 from __future__ import annotations
 
+from llmbench.report.format import DASH, interval_text, md_cell
 from llmbench.types import ComparisonResult, Interval, StatisticsReport
 
-__all__ = ["interval_text", "statistics_section"]
+__all__ = ["statistics_section"]
 
-_DASH = "—"
+_DASH = DASH
 _TESTS = {
     "paired-t": "paired t",
     "mcnemar-exact": "exact McNemar",
@@ -20,19 +21,10 @@ _TESTS = {
 }
 
 
-def interval_text(interval: Interval | None, digits: int = 3) -> str:
-    """``[low, high]`` of an interval, or a dash when there is none."""
-    return _DASH if interval is None else f"[{interval.low:.{digits}f}, {interval.high:.{digits}f}]"
-
-
 def _with_ci(interval: Interval | None, digits: int = 3, prefix: str = "") -> str:
     if interval is None:
         return _DASH
     return f"{prefix}{interval.estimate:.{digits}f} {interval_text(interval, digits)}"
-
-
-def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _p(value: float | None) -> str:
@@ -45,7 +37,7 @@ def _intervals(report: StatisticsReport) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     for m in report.models:
         cells = [
-            f"`{_cell(m.model)}`",
+            f"`{md_cell(m.model)}`",
             _with_ci(m.quality),
             *(_with_ci(m.metrics.get(name)) for name in metrics),
             _with_ci(m.latency_p50_ms, 0),
@@ -78,7 +70,7 @@ def _tests(report: StatisticsReport) -> list[str]:
         difference = _DASH if t.difference is None else f"{t.difference:+.3f} [{t.ci_low:+.3f}, {t.ci_high:+.3f}]"
         wilcoxon = _DASH if t.wilcoxon_p is None else f"{t.wilcoxon_p:.3g} ({t.wilcoxon_method})"
         lines.append(
-            f"| {t.metric} | {_cell(t.model_a)} | {_cell(t.model_b)} | {_TESTS.get(t.test, t.test)} | {difference} "
+            f"| {t.metric} | {md_cell(t.model_a)} | {md_cell(t.model_b)} | {_TESTS.get(t.test, t.test)} | {difference} "
             f"| {_DASH if t.effect_size is None else f'{t.effect_size:.2f}'} | {_p(t.p_value)} | {_p(t.p_adjusted)} "
             f"| {'yes' if t.significant else 'no'} | {t.n} | {t.failed_a}/{t.failed_b} | {wilcoxon} |"
         )
