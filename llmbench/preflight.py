@@ -19,7 +19,7 @@ from llmbench.providers import provider_names
 from llmbench.providers.sim import SIM_CATALOGUE
 from llmbench.types import ModelConfig
 
-__all__ = ["check_profile_store", "did_you_mean", "resolve_models"]
+__all__ = ["check_profile_store", "did_you_mean", "resolve_judge", "resolve_models"]
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -76,6 +76,24 @@ def resolve_models(refs: Sequence[str], config: LLMBenchConfig, *, check_keys: b
             _check_key(model)
         models.setdefault(model.identifier, model)
     return list(models.values())
+
+
+def resolve_judge(override: str | None, config: LLMBenchConfig) -> ModelConfig | None:
+    """The judge model: ``override`` (``--judge``) wins over ``[evaluation] judge``; None when neither is set.
+
+    Checked like the models judged (known provider and model, key variable set), with the error naming where the
+    judge was chosen, so a bad judge fails before any model is called rather than at the first verdict.
+    """
+    ref = (override or config.evaluation.judge or "").strip()
+    if not ref:
+        return None
+    where = "--judge" if override else f"{config.source or 'llmbench.toml'}: [evaluation] judge"
+    try:
+        model = _resolve(ref, config)
+        _check_key(model)
+    except ConfigError as error:
+        raise ConfigError(f"{where} {ref!r}: {error}") from None
+    return model
 
 
 def _nearest_existing(path: Path) -> Path:
