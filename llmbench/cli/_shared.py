@@ -60,9 +60,8 @@ MetricsOption = Annotated[
     typer.Option(
         "--metrics",
         show_default=False,
-        help=f"Comma list of evaluators (`llmbench metrics` lists them). Default: {DEFAULT_METRICS_TEXT.replace(',', ', ')}, "
-        "plus the "
-        "judge metrics and rubrics when a judge is set",
+        help="Comma list of evaluators (`llmbench metrics` lists them). Default: "
+        f"{DEFAULT_METRICS_TEXT.replace(',', ', ')}, plus the judge metrics and rubrics when a judge is set",
     ),
 ]
 JudgeOption = Annotated[
