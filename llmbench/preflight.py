@@ -66,14 +66,27 @@ def _check_key(model: ModelConfig) -> None:
 
 def resolve_models(refs: Sequence[str], config: LLMBenchConfig, *, check_keys: bool = True) -> list[ModelConfig]:
     """Models for ``refs`` in order without duplicates, each with a known provider and model, and (unless
-    ``check_keys`` is False, for routing, which calls nothing) the variable of its key set."""
+    ``check_keys`` is False, for routing, which calls nothing) the variable of its key set. A repeated reference
+    is dropped; two different references to one provider/model are a ConfigError."""
     models: dict[str, ModelConfig] = {}
+    named: dict[str, str] = {}
     for ref in (r.strip() for r in refs):
         if not ref:
             continue
         model = _resolve(ref, config)
         if check_keys:
             _check_key(model)
+        first = named.setdefault(model.identifier, ref)
+        if first != ref:
+            # Results are keyed by provider/model: keeping one of the two silently would compare fewer models than
+            # asked, and a model compared with itself (to see it tied) needs a name of its own.
+            hint = (
+                f"; to run a simulated model twice, give each copy a model name of its own ([models.{ref}] model = "
+                f'"{ref}" with the same simulation table)'
+                if model.provider == "sim"
+                else ": results are keyed by provider/model, name it once"
+            )
+            raise ConfigError(f"models {first!r} and {ref!r} are both {model.identifier}{hint}")
         models.setdefault(model.identifier, model)
     return list(models.values())
 
