@@ -223,3 +223,19 @@ def test_metrics_lists_every_metric_with_needs_cost_and_defaults(workspace: Path
 
     shown = _ok(["metrics"])
     assert "rubric:tone" in shown and "3 judge calls/answer" in shown and "judge: sim:oracle-xl" in shown
+
+
+def test_the_prefect_form_has_the_judge_and_a_judge_in_a_request_resolves_like_the_option(workspace: Path) -> None:
+    from llmbench.config import load_config
+    from llmbench.runs import CompareRequest, resolve_settings
+
+    field = CompareRequest.model_json_schema()["properties"]["judge"]
+    assert field["title"] == "Judge model" and field["default"] == ""
+    config = load_config()
+    judged = resolve_settings(CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl"), config)
+    assert judged.judge is not None and judged.judge.identifier == "sim/oracle-xl"
+    assert judged.metrics == [*DEFAULT_METRICS, *JUDGE_DEFAULT_METRICS]
+    chosen = CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl", metrics=["f1"])
+    assert resolve_settings(chosen, config).metrics == ["f1"]  # metrics given: the judge adds none
+    plain = resolve_settings(CompareRequest(prompt="hi", models=["sim:swift-s"]), config)
+    assert plain.judge is None and plain.metrics == list(DEFAULT_METRICS)
