@@ -61,8 +61,7 @@ StatsOption = Annotated[
         "--stats/--no-stats",
         metavar="",
         show_default=False,
-        help="Intervals, corrected pairwise tests and tie groups (needs enough items); default: \\[statistics] "
-        "enabled",
+        help="Intervals, corrected pairwise tests and tie groups (needs enough items); default: \\[statistics] enabled",
     ),
 ]
 
