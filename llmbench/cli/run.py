@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from llmbench.cli._shared import (
-    DEFAULT_METRICS_TEXT,
     ConfigOption,
     JsonOption,
+    JudgeOption,
     MetricsOption,
     err,
     out,
     parse_options,
     prepare_environment,
     split,
+    split_or_none,
     user_errors,
 )
 
@@ -46,12 +47,23 @@ FLAGS = {
     "timeout_seconds": "--timeout",
     "limit": "--limit",
     "metrics": "--metrics",
+    "judge": "--judge",
+    "stats": "--stats",
     "dataset": "DATASET",
 }
 
 ModelsOption = Annotated[str, typer.Option("--models", "-m", help="Comma list: sim:oracle-xl,sim:swift-s,<name>")]
 ConcurrencyOption = Annotated[int | None, typer.Option(help="Model calls in flight at once (1–1000)")]
 TimeoutOption = Annotated[float | None, typer.Option("--timeout", help="Overall deadline in seconds (1–3600)")]
+StatsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--stats/--no-stats",
+        metavar="",
+        show_default=False,
+        help="Intervals, corrected pairwise tests and tie groups (needs enough items); default: \\[statistics] enabled",
+    ),
+]
 
 
 def compare(
@@ -61,7 +73,9 @@ def compare(
     reference: Annotated[str | None, typer.Option(help="A reference answer")] = None,
     concurrency: ConcurrencyOption = None,
     timeout: TimeoutOption = None,
-    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    metrics: MetricsOption = None,
+    judge: JudgeOption = None,
+    stats: StatsOption = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -80,7 +94,9 @@ def compare(
             models=split(models),
             concurrency=concurrency,
             timeout_seconds=timeout,
-            metrics=split(metrics),
+            metrics=split_or_none(metrics),
+            judge=judge,
+            stats=stats,
         )
         settings = resolve_settings(request, load_config())
         connection = _connect(json_output)
@@ -98,7 +114,9 @@ def bench(
     no_profiles: Annotated[
         bool, typer.Option("--no-profiles", metavar="", help="Do not update router profiles")
     ] = False,
-    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    metrics: MetricsOption = None,
+    judge: JudgeOption = None,
+    stats: StatsOption = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -119,7 +137,9 @@ def bench(
             limit=limit,
             timeout_seconds=timeout,
             update_profiles=False if no_profiles else None,
-            metrics=split(metrics),
+            metrics=split_or_none(metrics),
+            judge=judge,
+            stats=stats,
         )
         cfg = load_config()
         settings = resolve_settings(request, cfg)
