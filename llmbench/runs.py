@@ -217,7 +217,10 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     if not models:
         raise NoModels()
     judge = resolve_judge(request.given("judge") or None, config)
-    metrics = request.given("metrics") or _default_metrics(config.evaluation, judge)
+    # The Prefect form always sends its default list: the defaults sent back count as left out, so a judge set in
+    # llmbench.toml adds its metrics to a deployment run as it does to a CLI run.
+    given = request.given("metrics")
+    metrics = given if given and given != list(DEFAULT_METRICS) else _default_metrics(config.evaluation, judge)
     _check_metrics(metrics, config.evaluation, judge)
     orchestration = config.orchestration
     stats, cache = request.given("stats"), request.given("cache")

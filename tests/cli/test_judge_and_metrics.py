@@ -238,5 +238,8 @@ def test_the_prefect_form_has_the_judge_and_a_judge_in_a_request_resolves_like_t
     assert judged.metrics == [*DEFAULT_METRICS, *JUDGE_DEFAULT_METRICS]
     chosen = CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl", metrics=["f1"])
     assert resolve_settings(chosen, config).metrics == ["f1"]  # metrics given: the judge adds none
+    # A form sends its default metrics back: with a judge they count as left out, so the judge metrics join.
+    form = CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl", metrics=list(DEFAULT_METRICS))
+    assert resolve_settings(form, config).metrics == [*DEFAULT_METRICS, *JUDGE_DEFAULT_METRICS]
     plain = resolve_settings(CompareRequest(prompt="hi", models=["sim:swift-s"]), config)
     assert plain.judge is None and plain.metrics == list(DEFAULT_METRICS)
