@@ -42,9 +42,10 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
     # Everything the records need is checked before the first call: a bad store, profiles_path or tracking URI
     # fails here in one line, not after every call was paid for.
     await asyncio.to_thread(check_run_targets, config, profiles=learn, tracking=config.tracking.enabled)
-    if config.tracking.enabled:
-        preload_tracking()
     settings = resolve_settings(request, config)
+    if config.tracking.enabled:
+        # scipy, MLflow and the checked store load beside the calls, not after them (llmbench/preload.py)
+        preload_tracking(config.tracking_uri(), statistics=settings.statistics.enabled, open_store=True)
     dataset = load_dataset(request.dataset)
     items = dataset.items[: request.limit] if request.limit else dataset.items
     async with recorded_run(dataset.name, items, settings) as run_id:
