@@ -87,7 +87,7 @@ def _workspace(directory: Path, mock: MockServer, prefect_port: int | None = Non
         for i in range(N_PROMPTS):
             out.write(json.dumps({"id": f"q{i}", "prompt": f"Question {i}: what does photosynthesis produce?"}) + "\n")
     # No answer cache: a repeated run would otherwise be answered from it and make no call at all.
-    lines = [f"[prefect]\nprovider_concurrency = {{ openai = {CONCURRENCY} }}\n\n[cache]\nenabled = false\n"]
+    lines = [f"[prefect]\nprovider_concurrency = {{ openai = {CONCURRENCY}, sim = 100 }}\n\n[cache]\nenabled = false\n"]
     for i in range(N_MODELS):
         lines.append(f'[models.m{i}]\nprovider = "openai"\nmodel = "m{i}"\nbase_url = "{mock.openai_base_url}"\n')
     (directory / "llmbench.toml").write_text("\n".join(lines))
