@@ -29,6 +29,10 @@ def preload(
     """
     if not (statistics or tracking or open_store):
         return None
+    if open_store and tracking_uri is None:
+        from llmbench.tracking import default_tracking_uri
+
+        tracking_uri = default_tracking_uri()  # now, from this run's environment, not when the thread gets to it
     thread = threading.Thread(
         target=_load, args=(statistics, tracking, open_store, tracking_uri), name="llmbench-preload", daemon=True
     )
