@@ -38,8 +38,9 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
     await asyncio.to_thread(check_run_targets, config, tracking=config.tracking.enabled)
     settings = resolve_settings(request, config)
     if config.tracking.enabled:
-        # scipy, MLflow and the checked store load beside the calls, not after them (llmbench/preload.py)
-        preload_tracking(config.tracking_uri(), statistics=settings.statistics.enabled, open_store=True)
+        # MLflow and the checked store load beside the calls, not after them (llmbench/preload.py); one item is
+        # below any [statistics] min_items (≥ 2), so scipy is never needed here
+        preload_tracking(config.tracking_uri(), open_store=True)
     item = single_item(request.prompt, request.context or None, request.reference or None)
     async with recorded_run("comparison", [item], settings) as run_id:
         result = await run_pipeline("comparison", [item], settings, run_id)
