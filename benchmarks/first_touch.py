@@ -3,7 +3,8 @@
 
 Targets: the 1,000-call benchmark (10 models × 100 prompts through the OpenAI provider against the mock server with
 100 ms latency, concurrency 50; ideal 2 s) ≤ 1.5 × ideal + 1 s = 4 s as a whole process after the first run; a
-one-prompt ``compare`` ≤ 3 s. Every figure is the median of ``--runs`` runs of ``llmbench`` in a fresh home. When a
+one-prompt ``compare`` ≤ 3 s. Every figure is the median of ``--runs`` runs of ``llmbench`` in a fresh home, with the
+answer cache off (a repeated run would otherwise be answered from it without a call). When a
 target is missed, the same command is run again in-process step by step (the CLI's own functions, in its order) to
 show where the time goes, and once more with MLflow tracking off to show what recording the run costs.
 
