@@ -11,6 +11,7 @@ from flows.pipeline import recorded_run, run_params, run_pipeline, write_records
 from llmbench.config import load_config
 from llmbench.datasets import load_dataset
 from llmbench.runs import BenchmarkRequest, resolve_settings
+from llmbench.stats import disabled_reason
 from llmbench.store import check_run_targets
 from llmbench.types import ComparisonResult
 from tasks.log import (
@@ -42,11 +43,13 @@ async def benchmark_models(request: BenchmarkRequest) -> ComparisonResult:
     # Everything the records need is checked before the first call: a bad store, profiles_path or tracking URI
     # fails here in one line, not after every call was paid for.
     await asyncio.to_thread(check_run_targets, config, profiles=learn, tracking=config.tracking.enabled)
-    if config.tracking.enabled:
-        preload_tracking()
     settings = resolve_settings(request, config)
     dataset = load_dataset(request.dataset)
     items = dataset.items[: request.limit] if request.limit else dataset.items
+    if config.tracking.enabled:
+        # scipy (when statistics will run), MLflow and the checked store load beside the calls, not after them
+        statistics = disabled_reason(settings.statistics, len(items)) is None
+        preload_tracking(config.tracking_uri(), statistics=statistics, open_store=True)
     async with recorded_run(dataset.name, items, settings) as run_id:
         result = await run_pipeline(dataset.name, items, settings, run_id)
         mlflow_run = None

@@ -36,9 +36,11 @@ async def compare_models(request: CompareRequest) -> ComparisonResult:
     started = flow_started_at()
     config = load_config()
     await asyncio.to_thread(check_run_targets, config, tracking=config.tracking.enabled)
-    if config.tracking.enabled:
-        preload_tracking()
     settings = resolve_settings(request, config)
+    if config.tracking.enabled:
+        # MLflow and the checked store load beside the calls, not after them (llmbench/preload.py); one item is
+        # below any [statistics] min_items (≥ 2), so scipy is never needed here
+        preload_tracking(config.tracking_uri(), open_store=True)
     item = single_item(request.prompt, request.context or None, request.reference or None)
     async with recorded_run("comparison", [item], settings) as run_id:
         result = await run_pipeline("comparison", [item], settings, run_id)

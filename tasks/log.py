@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -17,6 +15,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from llmbench.links import complete_links
+from llmbench.preload import preload
 from llmbench.report import outcome_lines, ranking_rows, render_markdown
 from llmbench.types import ComparisonResult, RunLinks
 
@@ -77,9 +76,11 @@ def log_outcome(result: ComparisonResult) -> ComparisonResult:
     return result
 
 
-def preload_tracking() -> None:
-    """Import MLflow (~1 s) in the background while the model calls run, instead of before or after them."""
-    threading.Thread(target=importlib.import_module, args=("llmbench.tracking.mlflow_store",), daemon=True).start()
+def preload_tracking(tracking_uri: str | None = None, *, statistics: bool = False, open_store: bool = False) -> None:
+    """Import MLflow (~1 s) in the background while the model calls run, instead of before or after them; with
+    ``open_store`` open the (checked) tracking store too, with ``statistics`` import scipy first
+    (:mod:`llmbench.preload`)."""
+    preload(statistics=statistics, tracking=True, open_store=open_store, tracking_uri=tracking_uri)
 
 
 def _flow_run_tags() -> dict[str, str]:

@@ -14,6 +14,7 @@ from llmbench.tracking.secrets import scrub_secrets
 from llmbench.tracking.uri import default_tracking_uri
 
 if TYPE_CHECKING:
+    from llmbench.tracking.client import warm_store
     from llmbench.tracking.history import RunSummary, list_runs, load_run, resolve_run
     from llmbench.tracking.mlflow_store import find_runs, log_comparison, log_profiles, model_keys
     from llmbench.tracking.plots import svg_figures
@@ -32,6 +33,7 @@ __all__ = [
     "resolve_run",
     "scrub_secrets",
     "svg_figures",
+    "warm_store",
 ]
 
 _LAZY = {
@@ -40,6 +42,7 @@ _LAZY = {
     },
     **{name: "llmbench.tracking.history" for name in ("RunSummary", "list_runs", "load_run", "resolve_run")},
     "svg_figures": "llmbench.tracking.plots",
+    "warm_store": "llmbench.tracking.client",
 }
 
 

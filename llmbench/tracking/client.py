@@ -13,7 +13,7 @@ from mlflow.exceptions import MlflowException
 
 from llmbench.tracking.uri import default_tracking_uri, sqlite_dir
 
-__all__ = ["EXPERIMENT_KIND", "experiment_id", "tracking_client"]
+__all__ = ["EXPERIMENT_KIND", "experiment_id", "tracking_client", "warm_store"]
 
 #: MLflow 3's UI opens an experiment by its kind: this one shows the runs table with its chart and compare views
 #: (the GenAI kind opens a traces overview, empty for llmbench, whose runs are not traced).
@@ -50,3 +50,9 @@ def experiment_id(client: MlflowClient, uri: str, name: str) -> str:
         if experiment is None:
             raise
         return str(experiment.experiment_id)
+
+
+def warm_store(tracking_uri: str | None) -> None:
+    """Open the store of ``tracking_uri`` once, ahead of the run's records: MLflow keeps one store per URI, so the
+    records reuse it instead of paying its schema check after the calls (a new local store is created here)."""
+    tracking_client(tracking_uri)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,6 +115,52 @@ def test_cli_reuses_the_running_server(started: tuple[Path, int, list[dict[str, 
     links = json.loads(done.stdout)["links"]
     assert links["prefect_flow_run_url"].startswith(f"http://127.0.0.1:{port}/")
     assert links["mlflow_run_id"] and links["mlflow_tracking_uri"] == f"sqlite:///{home}/mlflow.db"
+
+
+#: Issue 11: "compare after the first run starts its calls within 3 s", from process start to the first request the
+#: model's server receives. The best of up to three runs counts: a transient load spike on CI is not llmbench.
+FIRST_CALL_WITHIN_S = 3.0
+FIRST_CALL_ATTEMPTS = 3
+#: Load average per core above which a miss says more about the machine than about llmbench: the test then skips
+#: with the figure instead of failing (at 2.5–3.5 per core it measured 2.5–5.4 s).
+OVERSUBSCRIBED = 1.5
+
+
+def test_compare_after_the_first_run_starts_its_calls_within_3_s(
+    started: tuple[Path, int, list[dict[str, object]]], tmp_path: Path
+) -> None:
+    """From process start to the first request the model's server receives, the server already running."""
+    from llmbench.mock_server import MockModel, MockServerConfig
+    from llmbench.mock_server.runner import MockServer
+
+    home, port, _ = started
+    with MockServer(MockServerConfig(models=[MockModel(name="m0", latency_ms=50)])) as mock:
+        (tmp_path / "llmbench.toml").write_text(  # no cache: every run must call the model
+            f"[prefect]\nprovider_concurrency = {{ openai = 4 }}\n[cache]\nenabled = false\n[models.m0]\n"
+            f'provider = "openai"\nmodel = "m0"\nbase_url = "{mock.openai_base_url}"\n'
+        )
+
+        def first_call_after_start() -> float:
+            launched = time.time()
+            done = subprocess.run(
+                [sys.executable, "-m", "llmbench.cli", "compare", "-m", "m0", "-p", "What is TCP?", "--json"],
+                cwd=tmp_path,
+                env=_env(home, port),
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert done.returncode == 0, done.stderr
+            return min(r.received_at for r in mock.requests.snapshot() if r.received_at >= launched) - launched
+
+        first_call_after_start()  # this home's first compare of a mock model (its MLflow experiment exists after)
+        delays: list[float] = []
+        while len(delays) < FIRST_CALL_ATTEMPTS and min(delays, default=FIRST_CALL_WITHIN_S + 1) > FIRST_CALL_WITHIN_S:
+            delays.append(first_call_after_start())
+    load = os.getloadavg()[0]
+    if min(delays) > FIRST_CALL_WITHIN_S and load > (os.cpu_count() or 1) * OVERSUBSCRIBED:
+        pytest.skip(f"machine oversubscribed (load average {load:.1f}): first model call after {min(delays):.2f} s")
+    assert min(delays) <= FIRST_CALL_WITHIN_S, f"first model call after {delays} s (load average {load:.1f})"
 
 
 def test_server_status_command_prints_where_each_thing_lives(
