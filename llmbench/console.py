@@ -17,7 +17,6 @@ __all__ = [
     "metrics_table",
     "print_links",
     "print_models",
-    "print_quickstart",
     "print_result",
     "ranking_table",
     "simulated_note",
@@ -183,45 +182,6 @@ def print_result(console: Console, result: ComparisonResult) -> None:
         console.print(f"[bold]Summary[/bold] {escape(result.analysis.summary)}", highlight=False)
     console.print()
     print_links(console, result.links)
-
-
-def print_quickstart(console: Console, results: Sequence[ComparisonResult]) -> None:
-    for result in results:
-        prompt = result.items[0].prompt if result.items else result.name
-        console.rule(prompt)
-        console.print(ranking_table(result))
-        _print_recommendations(console, result)
-        print_links(console, result.links)
-    _print_across(console, results)
-
-
-def _print_across(console: Console, results: Sequence[ComparisonResult]) -> None:
-    """Mean figures over the prompts: one prompt is a noisy sample, so say so and point at a benchmark."""
-    per_model: dict[str, list[tuple[float, float, int]]] = {}
-    for result in results:
-        for r in result.rankings:
-            if r.overall_score is not None:  # no overall score: price unknown under unknown_price = "exclude"
-                per_model.setdefault(r.model, []).append((r.overall_score, r.component_scores.quality, r.rank))
-    table = Table(title=f"Across the {len(results)} prompts")
-    for column in ("model", "mean overall", "mean quality", "ranks"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    order = sorted(per_model, key=lambda m: (-sum(x[0] for x in per_model[m]) / len(per_model[m]), m))
-    for model in order:
-        rows = per_model[model]
-        table.add_row(
-            model,
-            f"{sum(x[0] for x in rows) / len(rows):.3f}",
-            f"{sum(x[1] for x in rows) / len(rows):.3f}",
-            " ".join(str(x[2]) for x in rows),
-        )
-    console.rule()
-    console.print(table)
-    console.print(
-        "One prompt is one noisy sample. For a ranking with success rates and p95 latencies over a dataset, run:\n"
-        "  .venv/bin/llmbench bench examples/datasets/qa_small.jsonl "
-        "--models sim:oracle-xl,sim:balanced-m,sim:swift-s,sim:flaky-m",
-        highlight=False,
-    )
 
 
 def print_models(console: Console, rows: Sequence[AvailableModel]) -> None:

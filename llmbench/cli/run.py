@@ -1,4 +1,5 @@
-"""``compare``, ``bench`` and ``quickstart``: runs through the Prefect flows, recorded in MLflow.
+"""``compare``, ``bench`` and ``quickstart`` (a ``bench`` of the simulated models): runs through the Prefect flows,
+recorded in MLflow.
 
 Every input is checked first (options, config, models, keys, metrics, dataset, profile store), in well under a
 second and before any server starts; then the local Prefect server is reused (or started once, saying so) and the
@@ -21,6 +22,7 @@ from llmbench.cli._shared import (
     JudgeOption,
     MetricsOption,
     err,
+    fail,
     out,
     parse_options,
     prepare_environment,
@@ -154,41 +156,33 @@ def bench(
     _show(result, json_output, connection)
 
 
+#: The quick start's dataset: twelve questions with references, enough for intervals and tie groups.
+QUICKSTART_DATASET = Path(__file__).resolve().parents[2] / "examples" / "datasets" / "qa_small.jsonl"
+
+
 def quickstart(config: ConfigOption = None) -> None:
-    """Compare the built-in simulated models on a few prompts (what `make run` does)."""
+    """Benchmark the six built-in simulated models on the shipped qa_small dataset (what `make run` does).
+
+    A benchmark rather than a prompt or two: with twelve scored items the ranking has intervals and tie groups, so
+    the first table a new user sees already says which differences are real.
+    """
+    from llmbench.providers.sim import SIM_CATALOGUE
+
+    if not QUICKSTART_DATASET.is_file():
+        fail(f"{QUICKSTART_DATASET}: the quick start's dataset is missing (it ships in a clone's examples/)")
+    models = [f"sim:{name}" for name in SIM_CATALOGUE]
     prepare_environment(config)
-    from llmbench.runs import CompareRequest
-
-    prompts = [
-        CompareRequest(
-            prompt="What does photosynthesis produce?",
-            context="Photosynthesis turns light, water and carbon dioxide into glucose. Oxygen is released.",
-            reference="Photosynthesis produces glucose and releases oxygen.",
-        ),
-        CompareRequest(
-            prompt="Why do databases use indexes?",
-            context="An index speeds up lookups of rows by the indexed columns, at the cost of storage and writes.",
-        ),
-        CompareRequest(prompt="Explain the difference between TCP and UDP in two sentences."),
-    ]
-    with user_errors():
+    with user_errors():  # a bad llmbench.toml is its one line, before the banner
         from llmbench.config import load_config
-        from llmbench.runs import resolve_settings
 
-        cfg = load_config()
-        for request in prompts:
-            resolve_settings(request, cfg)
-        err.print("[bold]llmbench quick start[/bold]: simulated models (offline, deterministic), flow compare-models")
-        connection = _connect(quiet=False)
-        compare_models = _flow("flows.compare", "compare_models")
-        results = []
-        for request in prompts:
-            err.print(f"[dim]prompt:[/dim] {request.prompt}")
-            results.append(asyncio.run(compare_models(request)))
-    from llmbench.console import print_quickstart
-
-    print_quickstart(out, [_complete(r) for r in results])
-    _print_server(connection)
+        load_config()
+    err.print(
+        f"[bold]llmbench quick start[/bold]: the {len(models)} built-in simulated models (offline, deterministic, "
+        f"labelled SIMULATED) on {QUICKSTART_DATASET.name}, 12 questions with references, through the Prefect flow "
+        "benchmark-models; recorded in MLflow; router profiles learn from it",
+        highlight=False,
+    )
+    bench(dataset=QUICKSTART_DATASET, models=",".join(models), config=config)
 
 
 def _connect(quiet: bool) -> PrefectConnection:
