@@ -85,8 +85,9 @@ def show(names: NamesArgument = None, json_output: JsonOption = False, config: C
         return
     for s in shown:
         stale = sum(1 for h in s.holders if h.stale())
+        orphans = max(0, s.active_slots - sum(h.slots for h in s.holders))  # held by no recorded holder at all
         extra = f", {stale} stale holder(s): `llmbench limits reset` frees them" if stale else ""
-        extra += f", {s.unaccounted} slot(s) no holder accounts for (`limits reset --all`)" if s.unaccounted else ""
+        extra += f", {orphans} slot(s) no holder accounts for (`limits reset --all`)" if orphans else ""
         out.print(f"{s.name}  {s.active_slots}/{s.limit} slots in use{extra}", highlight=False)
         for line in _holder_line(s):
             out.print(line, highlight=False)
