@@ -159,12 +159,20 @@ def test_kill_9_then_rerun_calls_only_what_was_not_stored(bench: Bench, referenc
     before = bench.calls()
     killed = bench.start(work, args)
     bench.wait_for_calls(before, killed)
-    time.sleep(random.Random(seed).uniform(0.0, 2.4))  # somewhere in the calls (2 × 16 of 150 ms, 2 at a time: 2.4 s)
+    time.sleep(random.Random(seed).uniform(0.0, 2.0))  # somewhere in the calls (2 × 16 of 150 ms, 2 at a time: 2.4 s)
     killed.send_signal(signal.SIGKILL)
     killed.wait(10)
     time.sleep(0.5)  # a request already sent may still arrive
     run_id, stored, pairs = _stored(bench, work)
     after_kill = bench.calls()
+    held = _limits(bench, work)
+    if stored < pairs:  # killed while calling: it held the slots of both providers
+        assert {(h["pid"], h["run_id"]) for s in held for h in s["holders"]} == {(killed.pid, run_id)}
+        assert all(s["stale"] == [h["lease_id"] for h in s["holders"]] for s in held)  # its process is gone
+    if seed == 2 and stored < pairs:  # by hand; otherwise the rerun frees them itself
+        reset = bench.run(work, _cli("limits", "reset"))
+        assert reset.returncode == 0 and "freed 1 holder(s)" in reset.stdout, reset.stderr
+        assert [(s["active_slots"], s["holders"]) for s in _limits(bench, work)] == [(0, [])] * len(held)
 
     rerun = bench.start(work, args)
     to_first_call = bench.wait_for_calls(after_kill, rerun)
@@ -177,6 +185,13 @@ def test_kill_9_then_rerun_calls_only_what_was_not_stored(bench: Bench, referenc
     assert _stored(bench, work)[:2] == (run_id, pairs)  # the killed run itself was resumed and completed
     if rerun_calls:  # not blocked by the slots the killed run held (lease 60 s, slot wait 300 s)
         assert to_first_call < 30
+
+
+def _limits(bench: Bench, work: Path) -> list[dict]:
+    """``llmbench limits show --json``: the provider limits this command's models use, and their holders."""
+    shown = bench.run(work, _cli("limits", "show", "--json"))
+    assert shown.returncode == 0, shown.stderr
+    return [s for s in json.loads(shown.stdout) if s["name"].endswith(("-openai", "-anthropic"))]
 
 
 def _mlflow_statuses(work: Path) -> list[str]:
@@ -210,8 +225,8 @@ def test_sigterm_stops_keeps_what_finished_and_says_how_to_resume(bench: Bench) 
     assert 0 < stored < pairs
     assert "FINISHED" not in _mlflow_statuses(work)
     assert not (work / "profiles.json").exists()
-    limits = json.loads(bench.run(work, _cli("limits", "show", "--json")).stdout)
-    assert [(s["name"], s["active_slots"], s["holders"]) for s in limits if s["active_slots"] or s["holders"]] == []
+    assert [(s["name"], s["active_slots"], s["holders"]) for s in _limits(bench, work) if s["active_slots"]] == []
+    assert [s["holders"] for s in _limits(bench, work)] == [[], []]
 
     command = shlex.split(lines[0].split("resume with: ", 1)[1])
     assert command[0] == "llmbench" and command[-2:] == ["--resume", run_id]
