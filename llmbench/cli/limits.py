@@ -32,7 +32,8 @@ NamesArgument = Annotated[
 
 
 def _registry(config_names: list[str] | None) -> tuple[SlotRegistry, list[str] | None]:
-    """The slot registry of the configured store, and the limit names asked for; connects to Prefect."""
+    """The slot registry of the configured store, and the limit names asked for; connects to Prefect (before
+    anything imports Prefect, or it would start a temporary server of its own)."""
     from llmbench.config import load_config
     from llmbench.server import connect_prefect
     from llmbench.store import open_slot_registry
@@ -67,9 +68,9 @@ def show(names: NamesArgument = None, json_output: JsonOption = False, config: C
     prepare_environment(config)
     import asyncio
 
+    registry, wanted = _registry(names)  # first: Prefect reads PREFECT_API_URL once, when imported
     from tasks.limits import limits_status
 
-    registry, wanted = _registry(names)
     every = asyncio.run(limits_status(registry))
     _check_known(wanted, [s.name for s in every])
     shown = [s for s in every if wanted is None or s.name in wanted]
@@ -109,9 +110,9 @@ def reset(
     prepare_environment(config)
     import asyncio
 
+    registry, wanted = _registry(names)  # first: Prefect reads PREFECT_API_URL once, when imported
     from tasks.limits import limits_status, reset_limits
 
-    registry, wanted = _registry(names)
     _check_known(wanted, [s.name for s in asyncio.run(limits_status(registry))])
     for outcome in asyncio.run(reset_limits(registry, wanted, all_slots=all_slots)):
         out.print(

@@ -227,6 +227,8 @@ def test_sigterm_stops_keeps_what_finished_and_says_how_to_resume(bench: Bench) 
     assert not (work / "profiles.json").exists()
     assert [(s["name"], s["active_slots"], s["holders"]) for s in _limits(bench, work) if s["active_slots"]] == []
     assert [s["holders"] for s in _limits(bench, work)] == [[], []]
+    unknown = bench.run(work, _cli("limits", "reset", "nope"))
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: nope: no such limit"), unknown.stderr
 
     command = shlex.split(lines[0].split("resume with: ", 1)[1])
     assert command[0] == "llmbench" and command[-2:] == ["--resume", run_id]
