@@ -266,3 +266,17 @@ def test_four_runs_at_once_on_one_home_all_complete(bench: Bench, tmp_path: Path
         "openai/gpt-mock-mini": sum(limits),
         "anthropic/claude-mock": sum(limits),
     }
+
+
+def test_ctrl_c_stops_with_exit_130_and_one_line(bench: Bench) -> None:
+    work = bench.workdir("sigint", tracking=False)
+    before = bench.calls()
+    proc = bench.start(work, bench.bench_args(work, "--no-profiles"))
+    bench.wait_for_calls(before + 2, proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert out == "" and "Traceback" not in err
+    run_id, stored, pairs = _stored(bench, work)
+    assert f"interrupted: {stored} of {pairs} results kept in run {run_id}; resume with: llmbench bench" in err
+    assert [s["holders"] for s in _limits(bench, work)] == [[], []]
