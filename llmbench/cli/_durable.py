@@ -14,6 +14,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmbench.errors import ConfigError
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
     from llmbench.store import RunStore
     from llmbench.types import DatasetItem
 
-__all__ = ["RESUME_UNFINISHED", "Interrupted", "exit_code", "resolve_resume", "resume_line", "run_interruptible"]
+__all__ = [
+    "RESUME_UNFINISHED",
+    "Interrupted",
+    "check_output",
+    "exit_code",
+    "resolve_resume",
+    "resume_line",
+    "run_interruptible",
+]
 
 T = TypeVar("T")
 
@@ -94,6 +103,18 @@ def resolve_resume(resume: str | None, name: str, items: Sequence[DatasetItem], 
             "dataset, --models, --limit and --metrics, or drop --resume"
         )
     return resume
+
+
+def check_output(path: Path) -> None:
+    """``--output FILE`` must be writable before the first call, not found unusable after the last one."""
+    target = path.expanduser()
+    if target.is_dir():
+        raise ConfigError(f"--output {path}: is a directory; name a .json file")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConfigError(f"--output {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ConfigError(f"--output {path}: not writable")
 
 
 def resume_line(signum: int, name: str, items: Sequence[DatasetItem], settings: RunSettings) -> str:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from llmbench.cli._durable import Interrupted, exit_code, resolve_resume, resume_line, run_interruptible
+from llmbench.cli._durable import (
+    Interrupted,
+    check_output,
+    exit_code,
+    resolve_resume,
+    resume_line,
+    run_interruptible,
+)
 from llmbench.cli._shared import (
     DEFAULT_METRICS_TEXT,
     ConfigOption,
@@ -123,6 +130,10 @@ def bench(
     resume: ResumeOption = None,
     no_cache: NoCacheOption = False,
     json_output: JsonOption = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the full result as JSON to this file (whole or absent)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Benchmark models on a dataset through the Prefect flow benchmark-models.
@@ -154,6 +165,8 @@ def bench(
         data = load_dataset(dataset)
         items = data.items[:limit] if limit else data.items
         run_id = resolve_resume(resume, data.name, items, settings)  # an unknown run fails before anything starts
+        if output is not None:
+            check_output(output)
         if run_id is not None:
             request = request.model_copy(update={"resume": run_id})
         auto = cfg.orchestration.auto_update_profiles
@@ -164,6 +177,10 @@ def bench(
         total = len(settings.models) * len(items)
         with _interrupts(lambda signum: resume_line(signum, data.name, items, settings)):
             result = _with_progress(total, lambda: run_interruptible(lambda: benchmark_models(request)), json_output)
+    if output is not None:
+        from llmbench.store import write_json_atomic
+
+        write_json_atomic(output, _complete(result))
     _show(result, json_output, connection)
 
 

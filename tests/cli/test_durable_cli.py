@@ -134,3 +134,10 @@ def test_an_unusable_profiles_path_fails_before_any_call_and_leaves_no_mlflow_ru
         assert len(server.requests) == 0
     _nothing_listens()
     assert not (home / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(("output", "expected"), [(".", "is a directory"), ("missing/result.json", "does not exist")])
+def test_an_unusable_output_file_fails_before_anything_starts(home: Path, output: str, expected: str) -> None:
+    result = runner.invoke(app, ["bench", QA, "-m", "sim:swift-s", "--output", output])
+    one_line_error(result, f"--output {output}", expected)
+    _nothing_listens()

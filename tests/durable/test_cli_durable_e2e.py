@@ -209,14 +209,14 @@ def _mlflow_statuses(work: Path) -> list[str]:
 def test_sigterm_stops_keeps_what_finished_and_says_how_to_resume(bench: Bench) -> None:
     work = bench.workdir("sigterm")
     before = bench.calls()
-    proc = bench.start(work, bench.bench_args(work))
+    proc = bench.start(work, bench.bench_args(work, "--output", "result.json"))
     bench.wait_for_calls(before + 4, proc)
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     print(f"stopped {time.monotonic() - sent:.2f} s after SIGTERM")
     assert proc.returncode == 143, err
-    assert out == ""  # JSON whole or absent
+    assert out == "" and not list(work.glob("*result.json*"))  # JSON whole or absent
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith("stopped by SIGTERM")]
     assert len(lines) == 1, err
@@ -235,6 +235,7 @@ def test_sigterm_stops_keeps_what_finished_and_says_how_to_resume(bench: Bench) 
     at = bench.calls()
     resumed = bench.run(work, [*_cli(), *command[1:]])
     assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((work / "result.json").read_text()) == json.loads(resumed.stdout)
     assert bench.calls() - at <= pairs - stored
     assert _stored(bench, work) == (run_id, pairs, pairs)
     assert _mlflow_statuses(work) == ["FINISHED"]
