@@ -14,6 +14,7 @@ from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from llmbench.comparison import ExecutionOutcome, assemble_result, check_outcome
+from llmbench.evaluators import EVALUATORS
 from llmbench.runs import RunSettings
 from llmbench.store import recording, run_spec
 from llmbench.types import ComparisonResult, DatasetItem, ModelConfig, ModelResult
@@ -41,6 +42,7 @@ def run_params(settings: RunSettings) -> dict[str, str | int | float]:
         "statistics": str(settings.statistics.enabled).lower(),
         "normalisation": settings.ranking.normalisation,
         "unknown_price": settings.ranking.unknown_price,
+        **({"judge": settings.judge.identifier} if settings.judge is not None else {}),
     }
 
 
@@ -159,6 +161,8 @@ async def _execute_holding(
     # have registered, or after a grace; a provider with none among them has its gate open at once.
     starting = settings.models[: settings.max_parallel_models]
     first_per_provider = Counter(m.provider for m in starting)
+    # Judge metrics are scored by the evaluate task, with one judge client for the run (see tasks/evaluate.py).
+    offline_metrics = [m for m in settings.metrics if m in EVALUATORS]
 
     async def one(model: ModelConfig) -> list[ModelResult]:
         async with parallel_models:
@@ -172,7 +176,7 @@ async def _execute_holding(
                 slots[model.provider],
                 deadline,
                 run_key,
-                settings.metrics,
+                offline_metrics,
                 len(starting),
                 first_per_provider[model.provider],
                 settings.store if settings.store.active else None,
@@ -210,7 +214,9 @@ async def run_pipeline(
     # quote(): Prefect would otherwise walk every row of these lists looking for futures (~0.4 s per task at 1000
     # rows); they hold plain data, so there is nothing to find. Rows were scored as they arrived; evaluate fills
     # in whatever is missing (e.g. rows of a model whose task failed) and checks every row has its metrics.
-    scored = await evaluate(quote(outcome.results), quote(items), settings.metrics)
+    scored = await evaluate(
+        quote(outcome.results), quote(items), settings.metrics, settings.judge, settings.evaluation, settings.policy
+    )
     ranking = rank(quote(scored), settings.weights, settings.ranking, settings.statistics)
     analysis = analyze_results(
         quote(scored), quote(ranking.rankings), quote(items), quote(ranking.statistics), settings.ranking

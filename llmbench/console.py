@@ -9,10 +9,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmbench.catalogue import AvailableModel
-from llmbench.report import cost_text, group_text
-from llmbench.types import ComparisonResult, Interval, RunLinks
+from llmbench.report import cost_text, group_text, judge_usage_text
+from llmbench.report.metrics import metric_coverage
+from llmbench.types import ComparisonResult, Interval, ModelRanking, RunLinks
 
-__all__ = ["print_links", "print_models", "print_quickstart", "print_result", "ranking_table", "simulated_note"]
+__all__ = [
+    "metrics_table",
+    "print_links",
+    "print_models",
+    "print_quickstart",
+    "print_result",
+    "ranking_table",
+    "simulated_note",
+]
 
 
 def _ms(value: float | None) -> str:
@@ -83,6 +92,43 @@ def ranking_table(result: ComparisonResult) -> Table:
     return table
 
 
+def _metric_cell(result: ComparisonResult, r: ModelRanking, metric: str) -> str:
+    """The model's mean, or why there is none: "n/a" (no answer it applied to) or "failed" (judge errors)."""
+    value = r.metrics.get(metric)
+    if value is not None:
+        return f"{value:.3f}"
+    rows = [x for x in result.results if x.model == r.model and x.success]
+    if rows and all(metric in x.not_applicable for x in rows):
+        return "[dim]n/a[/dim]"
+    if any(metric in x.eval_errors for x in rows):
+        return "[red]failed[/red]"
+    return "—"
+
+
+def metrics_table(result: ComparisonResult) -> Table | None:
+    """Each metric's mean per model over the answers it scored; what did not apply or failed is said below."""
+    coverage = metric_coverage(result)
+    rankings = sorted(result.rankings, key=lambda x: x.rank)
+    if not coverage or not rankings:
+        return None
+    notes = [escape(c.text().replace("`", "")) for c in coverage.values() if c.not_applicable or c.failed]
+    table = Table(title="Metrics (mean per model)", caption="\n".join(notes) or None, caption_justify="left")
+    table.add_column("model")
+    for name in coverage:
+        table.add_column(escape(name), justify="right")
+    for r in rankings:
+        table.add_row(r.model, *(_metric_cell(result, r, name) for name in coverage))
+    return table
+
+
+def _print_judge(console: Console, result: ComparisonResult) -> None:
+    """The judge's budget line: its own cost, never part of a model's."""
+    if result.judge_usage is None:
+        return
+    total = result.judge_usage.total
+    console.print(f"[bold]Judge[/bold] {escape(total.model)}: {escape(judge_usage_text(total))}", highlight=False)
+
+
 def _print_recommendations(console: Console, result: ComparisonResult) -> None:
     rec = result.recommendations
     if rec is None:
@@ -119,6 +165,10 @@ def print_links(console: Console, links: RunLinks | None) -> None:
 
 def print_result(console: Console, result: ComparisonResult) -> None:
     console.print(ranking_table(result))
+    metrics = metrics_table(result)
+    if metrics is not None:
+        console.print(metrics)
+    _print_judge(console, result)
     if not result.complete:
         console.print(
             f"[yellow]incomplete:[/yellow] cut off by the overall timeout: {', '.join(result.incomplete_models)}"

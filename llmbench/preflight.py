@@ -19,7 +19,7 @@ from llmbench.providers import provider_names
 from llmbench.providers.sim import SIM_CATALOGUE
 from llmbench.types import ModelConfig
 
-__all__ = ["check_profile_store", "did_you_mean", "resolve_models"]
+__all__ = ["check_profile_store", "did_you_mean", "resolve_judge", "resolve_models"]
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -66,16 +66,47 @@ def _check_key(model: ModelConfig) -> None:
 
 def resolve_models(refs: Sequence[str], config: LLMBenchConfig, *, check_keys: bool = True) -> list[ModelConfig]:
     """Models for ``refs`` in order without duplicates, each with a known provider and model, and (unless
-    ``check_keys`` is False, for routing, which calls nothing) the variable of its key set."""
+    ``check_keys`` is False, for routing, which calls nothing) the variable of its key set. A repeated reference
+    is dropped; two different references to one provider/model are a ConfigError."""
     models: dict[str, ModelConfig] = {}
+    named: dict[str, str] = {}
     for ref in (r.strip() for r in refs):
         if not ref:
             continue
         model = _resolve(ref, config)
         if check_keys:
             _check_key(model)
+        first = named.setdefault(model.identifier, ref)
+        if first != ref:
+            # Results are keyed by provider/model: keeping one of the two silently would compare fewer models than
+            # asked, and a model compared with itself (to see it tied) needs a name of its own.
+            hint = (
+                f"; to run a simulated model twice, give each copy a model name of its own ([models.{ref}] model = "
+                f'"{ref}" with the same simulation table)'
+                if model.provider == "sim"
+                else ": results are keyed by provider/model, name it once"
+            )
+            raise ConfigError(f"models {first!r} and {ref!r} are both {model.identifier}{hint}")
         models.setdefault(model.identifier, model)
     return list(models.values())
+
+
+def resolve_judge(override: str | None, config: LLMBenchConfig) -> ModelConfig | None:
+    """The judge model: ``override`` (``--judge``) wins over ``[evaluation] judge``; None when neither is set.
+
+    Checked like the models judged (known provider and model, key variable set), with the error naming where the
+    judge was chosen, so a bad judge fails before any model is called rather than at the first verdict.
+    """
+    ref = (override or config.evaluation.judge or "").strip()
+    if not ref:
+        return None
+    where = "--judge" if override else f"{config.source or 'llmbench.toml'}: [evaluation] judge"
+    try:
+        model = _resolve(ref, config)
+        _check_key(model)
+    except ConfigError as error:
+        raise ConfigError(f"{where} {ref!r}: {error}") from None
+    return model
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from llmbench.config import CacheConfig, LLMBenchConfig, OrchestrationConfig
-from llmbench.errors import NoModels
-from llmbench.evaluators import get_evaluator
+from llmbench.config import CacheConfig, EvaluationConfig, LLMBenchConfig, OrchestrationConfig
+from llmbench.errors import ConfigError, NoModels
+from llmbench.evaluators import EVALUATORS, get_evaluator
 from llmbench.execution import RetryPolicy
-from llmbench.preflight import resolve_models
+from llmbench.preflight import resolve_judge, resolve_models
 from llmbench.store.settings import StoreSettings
 from llmbench.types import DEFAULT_METRICS, ModelConfig, RankingOptions, RankingWeights, StatisticsConfig
 
@@ -62,8 +62,15 @@ class RunOptions(BaseModel):
         default=list(DEFAULT_METRICS),
         min_length=1,
         title="Metrics",
-        description="Evaluators that score each answer (llmbench.evaluators.metric_catalog() lists them); a metric "
-        "that cannot run on an item is left out of its quality",
+        description="Evaluators that score each answer (`llmbench metrics` lists them); a metric that cannot run "
+        "on an item is left out of its quality; left out: these, plus the judge metrics and rubrics when a judge "
+        "is set",
+    )
+    judge: str = Field(
+        default="",
+        title="Judge model",
+        description="Model that scores answers for the judge metrics (provider:model or a [models.<name>] entry); "
+        "empty: [evaluation] judge, if any",
     )
     weights: RankingWeights = Field(
         default=RankingWeights(),
@@ -188,6 +195,8 @@ class RunSettings(BaseModel):
 
     models: list[ModelConfig]
     metrics: list[str]
+    judge: ModelConfig | None = None
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     weights: RankingWeights
     ranking: RankingOptions = Field(default_factory=RankingOptions)
     concurrency: int
@@ -207,8 +216,12 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     models = resolve_models(request.models, config)
     if not models:
         raise NoModels()
-    for metric in request.metrics:
-        get_evaluator(metric)  # an unknown metric fails here, before any model is called
+    judge = resolve_judge(request.given("judge") or None, config)
+    # The Prefect form always sends its default list: the defaults sent back count as left out, so a judge set in
+    # llmbench.toml adds its metrics to a deployment run as it does to a CLI run.
+    given = request.given("metrics")
+    metrics = given if given and given != list(DEFAULT_METRICS) else _default_metrics(config.evaluation, judge)
+    _check_metrics(metrics, config.evaluation, judge)
     orchestration = config.orchestration
     stats, cache = request.given("stats"), request.given("cache")
     switch = stats if stats is not None else orchestration.enable_statistical_tests
@@ -217,7 +230,9 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
         statistics = statistics.model_copy(update={"enabled": switch})
     return RunSettings(
         models=models,
-        metrics=list(request.metrics),
+        metrics=list(metrics),
+        judge=judge,
+        evaluation=config.evaluation,
         weights=request.given("weights") or config.ranking.weights,
         ranking=config.ranking.options,
         concurrency=request.given("concurrency") or orchestration.concurrency_limit,
@@ -236,3 +251,33 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
         slot_wait_seconds=config.prefect.slot_wait_seconds,
         slot_lease_seconds=config.prefect.slot_lease_seconds,
     )
+
+
+def _default_metrics(evaluation: EvaluationConfig, judge: ModelConfig | None) -> list[str]:
+    """DEFAULT_METRICS, plus the judge metrics and rubrics when there is a judge (the judge package is imported
+    only then: ~25 ms that an offline run need not pay)."""
+    if judge is None:
+        return list(DEFAULT_METRICS)
+    from llmbench.evaluators.judge.factory import default_metrics
+
+    return default_metrics(evaluation, has_judge=True)
+
+
+def _check_metrics(metrics: list[str], evaluation: EvaluationConfig, judge: ModelConfig | None) -> None:
+    """Every metric can be built: known, and a judge metric has a judge and its rubric; checked before any call."""
+    offline = [m for m in metrics if m in EVALUATORS]
+    if len(offline) == len(metrics):
+        return
+    from llmbench.evaluators.judge.names import RUBRIC_PREFIX, is_judge_metric, needs_judge_message
+
+    for metric in metrics:
+        if not is_judge_metric(metric):
+            get_evaluator(metric)  # unknown: one line listing the known metrics
+        elif judge is None:
+            raise ConfigError(needs_judge_message(metric))
+        elif metric.startswith(RUBRIC_PREFIX) and metric.removeprefix(RUBRIC_PREFIX) not in evaluation.rubrics:
+            known = ", ".join(f"{RUBRIC_PREFIX}{r}" for r in sorted(evaluation.rubrics)) or "none configured"
+            raise ConfigError(
+                f"metric {metric!r}: no [evaluation.rubrics.{metric.removeprefix(RUBRIC_PREFIX)}] table with its "
+                f"criteria (rubrics: {known})"
+            )

@@ -17,7 +17,7 @@ from llmbench.scheduling import CallGate
 from llmbench.store import StoreSettings
 from llmbench.types import DatasetItem, ModelConfig, ModelResult
 
-__all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_gate"]
+__all__ = ["execute_model", "provider_limit_name", "release_semaphores", "shared_gate", "with_secret_block_key"]
 
 _gates: dict[str, CallGate] = {}
 
@@ -37,7 +37,7 @@ def release_semaphores(run_key: str) -> None:
         del _gates[key]
 
 
-async def _with_secret_block_key(model: ModelConfig) -> ModelConfig:
+async def with_secret_block_key(model: ModelConfig) -> ModelConfig:
     """Load the key from the Prefect Secret block the config names; it stays a SecretStr, never a parameter."""
     if model.api_key_block is None or model.api_key is not None:
         return model
@@ -80,11 +80,11 @@ async def execute_model(
     The flow holds ``provider_slots`` slots of the provider's Prefect global concurrency limit for the run; the
     run's model tasks share them (and the run's own ``concurrency_limit``) through in-process gates that open once
     the ``models_in_run`` model tasks (``provider_models`` of this provider) that start together have registered.
-    Answers are scored with ``metrics`` as they arrive, while slower calls are still in flight. With ``store``,
-    pairs already done in run ``run_id`` and cached answers need no call, and each outcome is persisted as it
-    completes: a Prefect retry of this task resumes where the failed attempt stopped.
+    Answers are scored with ``metrics`` (offline ones; the judge's come after) as they arrive, while slower calls
+    are still in flight. With ``store``, pairs already done in run ``run_id`` and cached answers need no call, and
+    each outcome is persisted as it completes: a Prefect retry of this task resumes where the failed attempt stopped.
     """
-    model = await _with_secret_block_key(model)
+    model = await with_secret_block_key(model)
     journal = await asyncio.to_thread(store.journal, run_id) if store is not None else None
     runner = ModelRunner(
         model,
@@ -92,7 +92,7 @@ async def execute_model(
         semaphore=shared_gate(f"{run_key}:run", concurrency_limit, models_in_run),
         shared=(shared_gate(f"{run_key}:{model.provider}", provider_slots, provider_models),),
         on_result=publish,
-        scorer=make_scorer(metrics),
+        scorer=make_scorer(metrics) if metrics else None,
         journal=journal,
     )
     remaining = max(0.0, deadline - time.time())

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_METRICS_TEXT",
     "ConfigOption",
     "JsonOption",
+    "JudgeOption",
     "MetricsOption",
     "OneLineErrors",
     "err",
@@ -37,6 +38,7 @@ __all__ = [
     "prepare_environment",
     "run_once_gc",
     "split",
+    "split_or_none",
     "user_errors",
 ]
 
@@ -51,8 +53,27 @@ ConfigOption = Annotated[
 ]
 # metavar "": a flag takes no value, so help must not show one (typer would print "--json <bool>").
 JsonOption = Annotated[bool, typer.Option("--json", metavar="", help="Print the full result as JSON on stdout")]
-MetricsOption = Annotated[str, typer.Option("--metrics", help="Comma list of evaluators")]
-DEFAULT_METRICS_TEXT = "faithfulness,relevance,coherence"
+#: llmbench.types.DEFAULT_METRICS, spelled out so that --help imports nothing (a test checks they agree).
+DEFAULT_METRICS_TEXT = "correctness,faithfulness,relevance,coherence"
+MetricsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metrics",
+        show_default=False,
+        help="Comma list of evaluators (`llmbench metrics` lists them). Default: "
+        f"{DEFAULT_METRICS_TEXT.replace(',', ', ')}, plus the judge metrics and rubrics when a judge is set",
+    ),
+]
+JudgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judge",
+        metavar="MODEL",
+        show_default=False,
+        help="Model that scores answers for the judge metrics (provider:model or a \\[models.<name>] name); "
+        "default: \\[evaluation] judge, if set",
+    ),
+]
 
 # Prefect logs only warnings to the console: the CLI prints its own progress and results.
 PREFECT_DEFAULTS = {
@@ -67,6 +88,11 @@ PREFECT_DEFAULTS = {
 
 def split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def split_or_none(text: str | None) -> list[str] | None:
+    """``split(text)``, or None for an option not given (the config decides); an empty text stays ``[]``."""
+    return None if text is None else split(text)
 
 
 def prepare_environment(config: Path | None) -> None:

@@ -26,15 +26,16 @@ from llmbench.cli._durable import (
     run_interruptible,
 )
 from llmbench.cli._shared import (
-    DEFAULT_METRICS_TEXT,
     ConfigOption,
     JsonOption,
+    JudgeOption,
     MetricsOption,
     err,
     out,
     parse_options,
     prepare_environment,
     split,
+    split_or_none,
     user_errors,
 )
 
@@ -56,6 +57,8 @@ FLAGS = {
     "timeout_seconds": "--timeout",
     "limit": "--limit",
     "metrics": "--metrics",
+    "judge": "--judge",
+    "stats": "--stats",
     "dataset": "DATASET",
 }
 
@@ -75,6 +78,15 @@ ResumeOption = Annotated[
         "too); finished pairs are not called again",
     ),
 ]
+StatsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--stats/--no-stats",
+        metavar="",
+        show_default=False,
+        help="Intervals, corrected pairwise tests and tie groups (needs enough items); default: \\[statistics] enabled",
+    ),
+]
 
 
 def compare(
@@ -84,7 +96,9 @@ def compare(
     reference: Annotated[str | None, typer.Option(help="A reference answer")] = None,
     concurrency: ConcurrencyOption = None,
     timeout: TimeoutOption = None,
-    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    metrics: MetricsOption = None,
+    judge: JudgeOption = None,
+    stats: StatsOption = None,
     no_cache: NoCacheOption = False,
     json_output: JsonOption = False,
     config: ConfigOption = None,
@@ -104,7 +118,9 @@ def compare(
             models=split(models),
             concurrency=concurrency,
             timeout_seconds=timeout,
-            metrics=split(metrics),
+            metrics=split_or_none(metrics),
+            judge=judge,
+            stats=stats,
             cache=False if no_cache else None,
         )
         settings = resolve_settings(request, load_config())
@@ -126,7 +142,9 @@ def bench(
     no_profiles: Annotated[
         bool, typer.Option("--no-profiles", metavar="", help="Do not update router profiles")
     ] = False,
-    metrics: MetricsOption = DEFAULT_METRICS_TEXT,
+    metrics: MetricsOption = None,
+    judge: JudgeOption = None,
+    stats: StatsOption = None,
     resume: ResumeOption = None,
     no_cache: NoCacheOption = False,
     json_output: JsonOption = False,
@@ -157,7 +175,9 @@ def bench(
             limit=limit,
             timeout_seconds=timeout,
             update_profiles=False if no_profiles else None,
-            metrics=split(metrics),
+            metrics=split_or_none(metrics),
+            judge=judge,
+            stats=stats,
             cache=False if no_cache else None,
         )
         cfg = load_config()

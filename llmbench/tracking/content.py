@@ -136,7 +136,26 @@ def _run_values(result: ComparisonResult) -> Values:
     values["cost_spent_usd"] = spend.spent_usd
     if result.analysis is not None:
         values["mean_agreement"] = result.analysis.mean_agreement
-    return values | run_statistics_values(result)
+    return values | _judge_values(result) | run_statistics_values(result)
+
+
+def _judge_values(result: ComparisonResult) -> Values:
+    """The judge's budget line, apart from ``cost_spent_usd`` (the models'); an unknown price is left out."""
+    if result.judge_usage is None:
+        return {}
+    t = result.judge_usage.total
+    return {
+        "judge_evaluations": t.evaluations,
+        "judge_failed_evaluations": t.failed_evaluations,
+        "judge_calls": t.calls,
+        "judge_failed_calls": t.failed_calls,
+        "judge_unparseable": t.unparseable,
+        "judge_parse_failure_rate": t.parse_failure_rate,
+        "judge_input_tokens": t.input_tokens,
+        "judge_output_tokens": t.output_tokens,
+        "judge_tokens": t.input_tokens + t.output_tokens,
+        "judge_cost_usd": t.cost_usd,
+    }
 
 
 def run_record(

@@ -94,7 +94,7 @@ def test_cancelled_halfway_leaves_exactly_its_finished_pairs_and_resume_calls_on
 
 
 def test_resume_gives_the_same_result_as_an_uninterrupted_run(tmp_path: Path) -> None:
-    models = [_model("a", latency_ms=10), _model("b", latency_ms=15, failure_rate=0.25)]
+    models = [_model("a", latency_ms=30), _model("b", latency_ms=45, failure_rate=0.25)]
     whole = asyncio.run(_engine(f"sqlite:///{tmp_path}/whole.db", models).run(ITEMS, name="facts"))
 
     url = f"sqlite:///{tmp_path}/cut.db"
@@ -102,8 +102,14 @@ def test_resume_gives_the_same_result_as_an_uninterrupted_run(tmp_path: Path) ->
     engine.config.timeout_seconds = 1  # ComparisonConfig minimum; the run is cut by cancelling it instead
 
     async def interrupted() -> None:
+        # Cut as soon as the first outcome is stored (not after a fixed sleep: a loaded machine may store none).
         task = asyncio.create_task(engine.run(ITEMS, name="facts"))
-        await asyncio.sleep(0.08)
+        watch = open_run_store(url)
+        for _ in range(2000):
+            await asyncio.sleep(0.005)
+            runs = watch.list_runs()
+            if runs and watch.count_results(runs[0].run_id) > 0:
+                break
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
