@@ -99,7 +99,17 @@ async def write_records(
     """The Prefect artifacts and the MLflow run at once, then ``then`` (profile updates, which must only follow
     a recorded run); returns the MLflow run id. When any of it fails, the MLflow run already logged is marked
     FAILED: no FINISHED record of a command that failed."""
-    outcomes = await asyncio.gather(artifacts, *([mlflow_run] if mlflow_run else []), return_exceptions=True)
+    # The MLflow run is logged in a thread that a cancellation (Ctrl-C, SIGTERM) cannot stop: shielded, its id
+    # is still known when the run is interrupted meanwhile, so the run it ends up writing is marked FAILED.
+    logging_run = asyncio.ensure_future(mlflow_run) if mlflow_run is not None else None
+    try:
+        outcomes = await asyncio.gather(
+            artifacts, *([asyncio.shield(logging_run)] if logging_run else []), return_exceptions=True
+        )
+    except BaseException:
+        if logging_run is not None:
+            await asyncio.shield(_fail_once_logged(logging_run, tracking_uri))
+        raise
     mlflow_id = outcomes[1] if len(outcomes) > 1 and isinstance(outcomes[1], str) else None
     try:
         for outcome in outcomes:
@@ -112,6 +122,14 @@ async def write_records(
             await asyncio.to_thread(mark_mlflow_failed, mlflow_id, tracking_uri)
         raise
     return mlflow_id
+
+
+async def _fail_once_logged(logging_run: asyncio.Future[str], tracking_uri: str | None) -> None:
+    try:
+        mlflow_id = await logging_run
+    except Exception:
+        return  # nothing was logged, or logging failed: no FINISHED run either way
+    await asyncio.to_thread(mark_mlflow_failed, mlflow_id, tracking_uri)
 
 
 async def _execute_all(settings: RunSettings, items: list[DatasetItem], run_id: str | None) -> ExecutionOutcome:

@@ -9,13 +9,23 @@ flow runs. Prefect and the flows are imported only after that, so a mistake cost
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from llmbench.cli._durable import (
+    Interrupted,
+    check_output,
+    exit_code,
+    resolve_resume,
+    resume_line,
+    run_interruptible,
+)
 from llmbench.cli._shared import (
     ConfigOption,
     JsonOption,
@@ -57,6 +67,19 @@ FLAGS = {
 ModelsOption = Annotated[str, typer.Option("--models", "-m", help="Comma list: sim:oracle-xl,sim:swift-s,<name>")]
 ConcurrencyOption = Annotated[int | None, typer.Option(help="Model calls in flight at once (1–1000)")]
 TimeoutOption = Annotated[float | None, typer.Option("--timeout", help="Overall deadline in seconds (1–3600)")]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", metavar="", help="Call every model again: no answer from the response cache")
+]
+# typer has no option with an optional value, so "this benchmark's unfinished run" is spelled "last".
+ResumeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resume",
+        metavar="RUN|last",
+        help="Resume a result-store run id, or `last`: this benchmark's unfinished run (a plain rerun does that "
+        "too); finished pairs are not called again",
+    ),
+]
 StatsOption = Annotated[
     bool | None,
     typer.Option(
@@ -78,6 +101,7 @@ def compare(
     metrics: MetricsOption = None,
     judge: JudgeOption = None,
     stats: StatsOption = None,
+    no_cache: NoCacheOption = False,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -99,11 +123,15 @@ def compare(
             metrics=split_or_none(metrics),
             judge=judge,
             stats=stats,
+            cache=False if no_cache else None,
         )
         settings = resolve_settings(request, load_config())
         connection = _connect(json_output)
         compare_models = _flow("flows.compare", "compare_models")
-        result = _with_progress(len(settings.models), lambda: asyncio.run(compare_models(request)), json_output)
+        with _interrupts(lambda signum: "interrupted: nothing to resume (one prompt); rerun the command"):
+            result = _with_progress(
+                len(settings.models), lambda: run_interruptible(lambda: compare_models(request)), json_output
+            )
     _show(result, json_output, connection)
 
 
@@ -119,10 +147,20 @@ def bench(
     metrics: MetricsOption = None,
     judge: JudgeOption = None,
     stats: StatsOption = None,
+    resume: ResumeOption = None,
+    no_cache: NoCacheOption = False,
     json_output: JsonOption = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the full result as JSON to this file (whole or absent)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Benchmark models on a dataset through the Prefect flow benchmark-models."""
+    """Benchmark models on a dataset through the Prefect flow benchmark-models.
+
+    Every result is stored as it completes: after a crash or Ctrl-C, the same command resumes without calling
+    any finished (model, item) pair again.
+    """
     prepare_environment(config)
     with user_errors():
         from llmbench.config import load_config
@@ -142,17 +180,29 @@ def bench(
             metrics=split_or_none(metrics),
             judge=judge,
             stats=stats,
+            cache=False if no_cache else None,
         )
         cfg = load_config()
         settings = resolve_settings(request, cfg)
-        n_items = len(load_dataset(dataset).items)
+        data = load_dataset(dataset)
+        items = data.items[:limit] if limit else data.items
+        run_id = resolve_resume(resume, data.name, items, settings)  # an unknown run fails before anything starts
+        if output is not None:
+            check_output(output)
+        if run_id is not None:
+            request = request.model_copy(update={"resume": run_id})
         auto = cfg.orchestration.auto_update_profiles
         if auto if request.given("update_profiles") is None else request.update_profiles:
             check_profile_store(cfg.profiles_location())  # an unusable store fails now, not after every call
         connection = _connect(json_output)
         benchmark_models = _flow("flows.benchmark", "benchmark_models")
-        total = len(settings.models) * min(n_items, limit or n_items)
-        result = _with_progress(total, lambda: asyncio.run(benchmark_models(request)), json_output)
+        total = len(settings.models) * len(items)
+        with _interrupts(lambda signum: resume_line(signum, data.name, items, settings)):
+            result = _with_progress(total, lambda: run_interruptible(lambda: benchmark_models(request)), json_output)
+    if output is not None:
+        from llmbench.store import write_json_atomic
+
+        write_json_atomic(output, _complete(result))
     _show(result, json_output, connection)
 
 
@@ -183,6 +233,16 @@ def quickstart(config: ConfigOption = None) -> None:
         highlight=False,
     )
     bench(dataset=QUICKSTART_DATASET, models=",".join(models), config=config)
+
+
+@contextmanager
+def _interrupts(line: Callable[[int], str]) -> Iterator[None]:
+    """Ctrl-C or SIGTERM during the flow: one line (what was kept, how to resume), exit 130 or 143."""
+    try:
+        yield
+    except Interrupted as stop:
+        sys.stderr.write(line(stop.signum) + "\n")
+        raise typer.Exit(exit_code(stop.signum)) from None
 
 
 def _connect(quiet: bool) -> PrefectConnection:

@@ -129,15 +129,21 @@ def upsert(engine: Engine, table: Table, keys: list[str], update: list[str]) -> 
 
 def ensure_schema(engine: Engine, location: str) -> None:
     """Create missing tables and record the schema version; a newer version than ours is refused."""
-    try:
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
-            METADATA.create_all(conn)
-            conn.execute(insert_ignore(engine, META, ["key"]), [{"key": _SCHEMA_KEY, "value": str(SCHEMA_VERSION)}])
-            stored = conn.execute(select(META.c.value).where(META.c.key == _SCHEMA_KEY)).scalar_one()
-    except SQLAlchemyError as error:
-        raise StoreError(f"cannot open result store {location}: {describe(error)}") from error
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
+                METADATA.create_all(conn)
+                conn.execute(insert_ignore(engine, META, ["key"]), [{"key": _SCHEMA_KEY, "value": str(SCHEMA_VERSION)}])
+                stored = conn.execute(select(META.c.value).where(META.c.key == _SCHEMA_KEY)).scalar_one()
+            break
+        except SQLAlchemyError as error:
+            # SQLite has no schema lock: processes opening a new store at once all see a table missing and all
+            # create it; the losers get "already exists" and, on a second look, find the tables made.
+            if attempt < 2 and "already exists" in describe(error):
+                continue
+            raise StoreError(f"cannot open result store {location}: {describe(error)}") from error
     if not stored.isdigit() or int(stored) > SCHEMA_VERSION:
         raise StoreError(
             f"result store {location} has schema version {stored}, newer than this llmbench understands "

@@ -132,7 +132,8 @@ def _interval_panel(ax: Axes, models: list[ModelStatistics], pick: Callable[[Mod
         ax.errorbar(
             [interval.estimate],
             [y],
-            xerr=[[interval.estimate - interval.low], [interval.high - interval.estimate]],
+            # clipped: an estimate a rounding error outside its interval made matplotlib raise and the run fail
+            xerr=[[max(0.0, interval.estimate - interval.low)], [max(0.0, interval.high - interval.estimate)]],
             fmt="o",
             color="tab:blue",
             capsize=4,
