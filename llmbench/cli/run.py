@@ -8,7 +8,6 @@ flow runs. Prefect and the flows are imported only after that, so a mistake cost
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import Callable, Iterator
