@@ -71,8 +71,8 @@ def _latest_of(store: RunStore, key: str, statuses: set[str] | None = None) -> s
 def resolve_resume(resume: str | None, name: str, items: Sequence[DatasetItem], settings: RunSettings) -> str | None:
     """The run id ``--resume`` names, checked against the store before any server starts.
 
-    An unknown id, a run of another benchmark (other dataset, models or metrics), ``--resume`` alone with no
-    unfinished run, or a store that is off are one-line errors naming ``--resume``.
+    An unknown id, a run of another benchmark (other dataset, models or metrics), a run already complete,
+    ``--resume last`` with no unfinished run, or a store that is off are one-line errors naming ``--resume``.
     """
     if resume is None:
         return None
@@ -101,6 +101,13 @@ def resolve_resume(resume: str | None, name: str, items: Sequence[DatasetItem], 
             f"--resume {resume!r}: that run is another benchmark ({record.name}: {len(record.spec.models)} "
             f"models, {record.spec.n_items} items, metrics {','.join(record.spec.metrics)}); use the same "
             "dataset, --models, --limit and --metrics, or drop --resume"
+        )
+    if str(record.status) not in _UNFINISHED:
+        # Resuming a finished run would call nothing yet record it again: a second MLflow run, and router
+        # profiles fed the same answers twice.
+        raise ConfigError(
+            f"--resume {resume!r}: that run is already complete, nothing to resume; rerun without --resume for a "
+            "new run (answers come from the cache)"
         )
     return resume
 

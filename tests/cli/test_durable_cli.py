@@ -87,6 +87,15 @@ def test_resume_last_needs_an_unfinished_run_of_the_same_benchmark(home: Path) -
     _nothing_listens()
 
 
+def test_resume_of_a_complete_run_fails_instead_of_recording_it_twice(home: Path) -> None:
+    run_id = _seed_run(["sim:swift-s"], limit=2, stored=2)
+    assert str(open_run_store().finish_run(run_id)) == "complete"
+    result = runner.invoke(app, ["bench", QA, "-m", "sim:swift-s", "--limit", "2", "--resume", run_id])
+    one_line_error(result, f"--resume '{run_id}'", "already complete", "without --resume")
+    _nothing_listens()
+    assert not (home / "profiles.json").exists()
+
+
 def test_resume_with_the_store_off_says_so(home: Path) -> None:
     write_config(home, "[store]\nenabled = false\n")
     result = runner.invoke(app, ["bench", QA, "-m", "sim:swift-s", "--resume", "last"])
