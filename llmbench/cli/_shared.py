@@ -199,7 +199,7 @@ class OneLineErrors(TyperGroup):
             hint = f" (see: {ctx.command_path} --help)" if ctx is not None and exit_code == 2 else ""
             sys.stderr.write(f"error: {' '.join(error.format_message().split())}{hint}\n")  # type: ignore[attr-defined]
             sys.exit(exit_code)
-        except typer.Abort:
-            sys.stderr.write("aborted\n")
-            sys.exit(1)
+        except typer.Abort:  # Ctrl-C outside a run (a run's own handler says what it kept and how to resume)
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)  # non-standalone click returns Exit codes instead of raising
