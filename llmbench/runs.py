@@ -222,6 +222,12 @@ def resolve_settings(request: RunOptions, config: LLMBenchConfig) -> RunSettings
     given = request.given("metrics")
     metrics = given if given and given != list(DEFAULT_METRICS) else _default_metrics(config.evaluation, judge)
     _check_metrics(metrics, config.evaluation, judge)
+    if request.given("judge") and metrics is given and all(m in EVALUATORS for m in metrics):
+        # --judge with a metric list that has no judge metric would pay for nothing and score nothing.
+        raise ConfigError(
+            f"--judge {request.judge!r}: none of the chosen metrics uses a judge; add judge_correctness, "
+            "judge_faithfulness, judge_relevance or a rubric:<name> to --metrics, or leave --metrics out"
+        )
     orchestration = config.orchestration
     stats, cache = request.given("stats"), request.given("cache")
     switch = stats if stats is not None else orchestration.enable_statistical_tests

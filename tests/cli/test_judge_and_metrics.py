@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from llmbench.cli import app
 from llmbench.cli._shared import DEFAULT_METRICS_TEXT
+from llmbench.errors import ConfigError
 from llmbench.evaluators import known_metrics
 from llmbench.evaluators.judge import JUDGE_DEFAULT_METRICS
 from llmbench.mock_server import MockServer, MockServerConfig
@@ -84,6 +85,7 @@ def test_default_metrics_text_is_the_default_metrics() -> None:
         ("", ["--judge", "opnai:gpt-4o"], ["--judge 'opnai:gpt-4o'", "unknown provider 'opnai'"]),
         ("", ["--metrics", "correctness,judge_correctness"], ["'judge_correctness' needs a judge", "--judge"]),
         ("", ["--judge", "sim:oracle-xl", "--metrics", "rubric:tone"], ["'rubric:tone'", "[evaluation.rubrics.tone]"]),
+        ("", ["--judge", "sim:oracle-xl", "--metrics", "f1,correctness"], ["--judge 'sim:oracle-xl'", "none of the"]),
         ('[evaluation]\njudge = "nobody"\n', [], ["[evaluation] judge 'nobody'", "unknown model 'nobody'"]),
         (
             '[models.j]\nprovider = "openai"\nmodel = "gpt-4o"\napi_key_env = "LLMBENCH_TEST_UNSET_JUDGE_KEY"\n',
@@ -237,7 +239,10 @@ def test_the_prefect_form_has_the_judge_and_a_judge_in_a_request_resolves_like_t
     assert judged.judge is not None and judged.judge.identifier == "sim/oracle-xl"
     assert judged.metrics == [*DEFAULT_METRICS, *JUDGE_DEFAULT_METRICS]
     chosen = CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl", metrics=["f1"])
-    assert resolve_settings(chosen, config).metrics == ["f1"]  # metrics given: the judge adds none
+    with pytest.raises(ConfigError, match="none of the chosen metrics uses a judge"):
+        resolve_settings(chosen, config)  # a judge no chosen metric uses would score nothing
+    mixed = chosen.model_copy(update={"metrics": ["f1", "judge_correctness"]})
+    assert resolve_settings(mixed, config).metrics == ["f1", "judge_correctness"]  # metrics given: the judge adds none
     # A form sends its default metrics back: with a judge they count as left out, so the judge metrics join.
     form = CompareRequest(prompt="hi", models=["sim:swift-s"], judge="sim:oracle-xl", metrics=list(DEFAULT_METRICS))
     assert resolve_settings(form, config).metrics == [*DEFAULT_METRICS, *JUDGE_DEFAULT_METRICS]
