@@ -78,8 +78,9 @@ def test_swapped_entity_is_wrong() -> None:
 def test_incorrect_references_pull_the_score_down() -> None:
     assert _score(GUM, "Swallowed gum stays in your stomach for seven years.") == 0.0
     assert _score(GUM, "Gum does not stay in your stomach for years.") > 0.75
-    # Off-topic: no word of the question or of any reference, so close to nothing known, yet above a misconception.
-    assert _score(GUM, "Bananas are yellow.") == pytest.approx(0.1)
+    # Close to nothing known: as close to a correct answer as to a wrong one, above a misconception (an off-topic
+    # answer is relevance's to catch: "shares no word" also fits right paraphrases, "He excelled at maths.").
+    assert _score(GUM, "Bananas are yellow.") == pytest.approx(0.5)
     # On topic but unlike every reference: as close to a right answer as to a wrong one.
     assert _score(GUM, "Chewing gum is made from a gum base.") == pytest.approx(0.5, abs=0.05)
     result = verdict(CorrectnessEvaluator(), GUM, "It stays in your stomach for years.")

@@ -11,8 +11,7 @@ yes/no stance, numbers and swapped entities first, then content-word overlap tha
 * With ``incorrect_references``: ``w`` = max of ``sim`` over them and ``score = (1 + c − w) / 2``, the margin
   by which the answer is closer to a correct reference than to an incorrect one, mapped onto [0, 1] (1: a
   correct answer and no incorrect one; 0: an incorrect one; 0.5: as close to both, or to neither: an answer
-  unlike every known misconception is not counted wrong), times 0.2 for an answer that shares no word with the
-  question, the context or any reference (off-topic: 0.1 when close to nothing). The
+  unlike every known misconception is not counted wrong, and an off-topic one is caught by relevance). The
   margin, rather than a product, keeps a correct answer that shares a misconception's words (a high ``w``
   beside a higher ``c``) above a wrong one that merely echoes the correct wording.
 * An answer that is a correct reference (after SQuAD normalisation) scores 1, one that is an incorrect
@@ -36,8 +35,6 @@ __all__ = ["CorrectnessEvaluator"]
 
 _EXACT = "same normalised text"
 _CONTRADICTION_DISCOUNT = 0.5
-#: Score of an answer that shares no word with the question, the context or any reference (with incorrect ones).
-_OFF_TOPIC = 0.1
 
 
 def _similarities(
@@ -59,17 +56,9 @@ def _similarities(
     ]
 
 
-def _margin(correct: float, wrong: float, on_topic: bool) -> float:
-    """How much closer to a correct reference than to an incorrect one, mapped onto [0, 1] (0.5: equally close);
-    an answer that shares no word with the question or any reference is scaled down to :data:`_OFF_TOPIC`."""
-    return 0.5 * (1 + correct - wrong) * (1.0 if on_topic else 2 * _OFF_TOPIC)
-
-
-def _on_topic(answer: TextFacts, question: TextFacts, item: DatasetItem) -> bool:
-    known = [question, *(analyse(r) for r in [*item.correct_references, *item.incorrect_references])]
-    if item.context:
-        known.append(analyse(item.context))
-    return any(answer.stems & facts.stems for facts in known) or not answer.stems
+def _margin(correct: float, wrong: float) -> float:
+    """How much closer to a correct reference than to an incorrect one, mapped onto [0, 1] (0.5: equally close)."""
+    return 0.5 * (1 + correct - wrong)
 
 
 def _best(scored: list[tuple[Similarity, str]]) -> tuple[Similarity, str]:
@@ -112,9 +101,7 @@ class CorrectnessEvaluator(Evaluator):
             wrong, closest_wrong = _best(
                 _similarities(answer, item.incorrect_references, question, yes_no, tolerances, containment=False)
             )
-            score = (
-                0.0 if wrong.rule == _EXACT else _margin(correct.score, wrong.score, _on_topic(answer, question, item))
-            )
+            score = 0.0 if wrong.rule == _EXACT else _margin(correct.score, wrong.score)
             details.update(
                 closest_incorrect=closest_wrong[:200],
                 incorrect_similarity=round(wrong.score, 4),
