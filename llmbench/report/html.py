@@ -131,7 +131,8 @@ def _ranking(result: ComparisonResult) -> str:
     rows = [_ranking_row(r, rankings, stats) for r in rankings]
     note = (
         "<p class=dim># is the rank group: models sharing it (marked =) are not significantly different; "
-        f"intervals are {1 - result.statistics.alpha:.0%} bootstrap intervals.</p>"
+        f"intervals are {1 - result.statistics.alpha:.0%} bootstrap intervals; P(best) is the share of resamples "
+        "ranking the model first, not corrected for the number of pairs as the groups are.</p>"
         if stats and result.statistics is not None
         else "<p class=dim># is the position by point estimate (no statistics for this run).</p>"
     )
