@@ -41,11 +41,9 @@ def _caption(result: ComparisonResult) -> str | None:
     if not report.enabled:
         return escape(f"no intervals or tests: {report.reason}")  # the reason names [statistics] min_items
     tied = [" = ".join(group) for group in report.groups.get("overall", []) if len(group) > 1]
-    level = (
-        f"{1 - report.alpha:.0%} intervals; # is the rank group; P(best): share of resamples ranking the model "
-        "first, not corrected for the number of pairs as the groups are"
-    )
-    return f"{level}; tied (not significantly different): {'; '.join(tied)}" if tied else level
+    level = f"{1 - report.alpha:.0%} intervals; # is the rank group"
+    p_best = "P(best): share of resamples ranking the model first (not corrected for the number of pairs)"
+    return f"{level}; tied (not significantly different): {'; '.join(tied)}; {p_best}" if tied else f"{level}; {p_best}"
 
 
 def simulated_note(result: ComparisonResult) -> str:

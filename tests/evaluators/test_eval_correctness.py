@@ -162,3 +162,16 @@ def test_the_margin_keeps_a_correct_answer_that_shares_a_misconceptions_words_ab
     right = _score(item, "California grows the most peaches.")
     wrong = _score(item, "Georgia grows the most peaches.")
     assert right > 0.5 > wrong
+
+
+def test_contradicting_a_correct_answer_is_wrong_even_unlike_every_known_wrong_one() -> None:
+    capital = DatasetItem(
+        id="capital",
+        prompt="What is the capital of Australia?",
+        reference="Canberra is the capital of Australia.",
+        references=["Canberra"],
+        incorrect_references=["Sydney is the capital of Australia."],
+    )
+    assert _score(capital, "Canberra is not the capital of Australia.") < 0.1  # was 0.5: as far from both
+    assert _score(capital, "Canberra is the capital of Sydney.") <= 0.5  # a swapped place, not saved by "Canberra"
+    assert _score(capital, "Canberra.") == 1.0

@@ -13,7 +13,9 @@ yes/no stance, numbers and swapped entities first, then content-word overlap tha
   correct answer and no incorrect one; 0: an incorrect one; 0.5: as close to both, or to neither: an answer
   unlike every known misconception is not counted wrong, and an off-topic one is caught by relevance). The
   margin, rather than a product, keeps a correct answer that shares a misconception's words (a high ``w``
-  beside a higher ``c``) above a wrong one that merely echoes the correct wording.
+  beside a higher ``c``) above a wrong one that merely echoes the correct wording. An answer that contradicts a
+  correct reference scores at most ``c``: "Canberra is not the capital of Australia" is wrong even though it is
+  unlike the known misconception "Sydney is the capital".
 * An answer that is a correct reference (after SQuAD normalisation) scores 1, one that is an incorrect
   reference scores 0, whatever else they resemble. An empty answer scores 0. Not applicable (None) without a
   correct reference.
@@ -102,6 +104,8 @@ class CorrectnessEvaluator(Evaluator):
                 _similarities(answer, item.incorrect_references, question, yes_no, tolerances, containment=False)
             )
             score = 0.0 if wrong.rule == _EXACT else _margin(correct.score, wrong.score)
+            if contradicted:  # contradicting a correct answer is wrong, however unlike the known wrong ones it is
+                score = min(score, correct.score)
             details.update(
                 closest_incorrect=closest_wrong[:200],
                 incorrect_similarity=round(wrong.score, 4),
